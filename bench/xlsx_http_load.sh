@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# HTTP load: `docsmith serve` on a free loopback port, wrk POSTing a small
+# (20-row x 10-column) XLSX job to /v1/render for a fixed time.
+#
+#   bash bench/xlsx_http_load.sh
+#   DURATION=60s CONNECTIONS=32 bash bench/xlsx_http_load.sh
+#
+# Env: DURATION (20s) CONNECTIONS (16) THREADS (2, wrk threads) WARMUP (3s)
+#      ROWS (20) WORKERS / QUEUE_DEPTH (passed as --workers / --queue-depth when set;
+#      default: the server's own, workers = cores) PORT (default: a free one)
+#      BUILD (0; 1 = cargo build --release first) DOCSMITH_BIN (binary to use)
+# Report: bench/out/xlsx_http_load.md (also printed); raw wrk output in
+# bench/out/xlsx_http_wrk.txt, server log in bench/out/xlsx_http_server.log.
+# Traffic goes to 127.0.0.1 only; the run is bounded by DURATION (+ WARMUP).
+set -euo pipefail
+
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lib.sh"
+cd "$ROOT"
+
+DURATION="${DURATION:-20s}"
+CONNECTIONS="${CONNECTIONS:-16}"
+THREADS="${THREADS:-2}"
+WARMUP="${WARMUP:-3s}"
+ROWS="${ROWS:-20}"
+[[ $CONNECTIONS =~ ^[1-9][0-9]*$ && $THREADS =~ ^[1-9][0-9]*$ ]] || die "CONNECTIONS/THREADS must be positive integers"
+((THREADS <= CONNECTIONS)) || THREADS=$CONNECTIONS
+
+need_cmd wrk wrk
+need_cmd curl curl
+ensure_venv
+ensure_docsmith
+JOB="$OUT_DIR/xlsx_job_${ROWS}.json"
+gen_job "$ROWS" "$JOB"
+
+PORT="${PORT:-$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')}"
+BASE="http://127.0.0.1:$PORT"
+SERVER_LOG="$OUT_DIR/xlsx_http_server.log"
+WRK_OUT="$OUT_DIR/xlsx_http_wrk.txt"
+REPORT="$OUT_DIR/xlsx_http_load.md"
+SAMPLE="$OUT_DIR/xlsx_http_sample.xlsx"
+
+serve_args=(serve --addr "127.0.0.1:$PORT")
+[[ -z ${WORKERS:-} ]] || serve_args+=(--workers "$WORKERS")
+[[ -z ${QUEUE_DEPTH:-} ]] || serve_args+=(--queue-depth "$QUEUE_DEPTH")
+
+SERVER_PID=""
+stop_server() {
+    if [[ -n $SERVER_PID ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
+        kill -TERM "$SERVER_PID" 2>/dev/null || true
+        for _ in $(seq 50); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
+        if kill -0 "$SERVER_PID" 2>/dev/null; then
+            log "server did not stop on SIGTERM within 5 s; killing it"
+            kill -KILL "$SERVER_PID" 2>/dev/null || true
+        fi
+        wait "$SERVER_PID" 2>/dev/null || true
+    fi
+    SERVER_PID=""
+}
+trap stop_server EXIT
+trap 'exit 130' INT TERM
+
+log "starting: ${DOCSMITH#"$ROOT"/} ${serve_args[*]}"
+"$DOCSMITH" "${serve_args[@]}" >"$SERVER_LOG" 2>&1 &
+SERVER_PID=$!
+
+for i in $(seq 300); do
+    if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+        tail -n 20 "$SERVER_LOG" >&2
+        die "server exited during start-up (log: ${SERVER_LOG#"$ROOT"/})"
+    fi
+    if curl -fsS -o /dev/null --max-time 1 "$BASE/healthz" 2>/dev/null; then break; fi
+    ((i < 300)) || die "no 200 from $BASE/healthz within 30 s"
+    sleep 0.1
+done
+log "server up on $BASE (pid $SERVER_PID)"
+
+# One request by hand: status, content type, and a valid workbook.
+read -r code ctype < <(curl -sS -o "$SAMPLE" -w '%{http_code} %{content_type}\n' --max-time 30 \
+    -H 'Content-Type: application/json' --data-binary "@$JOB" "$BASE/v1/render")
+XLSX_CT="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+[[ $code == 200 ]] || { head -c 2000 "$SAMPLE" >&2; echo >&2; die "POST /v1/render -> HTTP $code"; }
+[[ ${ctype%%;*} == "$XLSX_CT" ]] || die "POST /v1/render Content-Type '$ctype', expected $XLSX_CT"
+"$VENV_PY" "$BENCH_DIR/check_xlsx.py" --job "$JOB" "$SAMPLE" >&2 || die "response is not the expected workbook"
+
+wrk_args=(-t "$THREADS" -c "$CONNECTIONS" --timeout 10s -s "$BENCH_DIR/post_job.lua" "$BASE/v1/render" -- "$JOB")
+log "warm-up: wrk ${WARMUP}"
+wrk -d "$WARMUP" "${wrk_args[@]}" >/dev/null
+
+LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
+log "load: wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency"
+wrk -d "$DURATION" --latency "${wrk_args[@]}" | tee "$WRK_OUT" >&2
+kill -0 "$SERVER_PID" 2>/dev/null || die "server died during the load run (log: ${SERVER_LOG#"$ROOT"/})"
+SERVER_HWM_KB="$(awk '/^VmHWM:/ { print $2 }' "/proc/$SERVER_PID/status" 2>/dev/null || echo 0)"
+SERVER_CPU_S="$(awk -v hz="$(getconf CLK_TCK)" '{ printf "%.1f", ($14 + $15) / hz }' "/proc/$SERVER_PID/stat" 2>/dev/null || echo '?')"
+stop_server
+
+line="$(grep '^BENCH ' "$WRK_OUT" | tail -n 1)" || die "no BENCH line in wrk output (see ${WRK_OUT#"$ROOT"/})"
+val() { sed -n "s/.* $1=\\([^ ]*\\).*/\\1/p" <<<" ${line#BENCH }"; }
+NON2XX_WRK="$(awk '/Non-2xx or 3xx responses:/ { print $NF }' "$WRK_OUT")"
+NON2XX="$(val non2xx)"
+SOCK_ERR=$(($(val connect_err) + $(val read_err) + $(val write_err) + $(val timeouts)))
+RESP_BYTES="$(stat -c %s "$SAMPLE")"
+
+{
+    printf '## HTTP load: POST /v1/render, %s-row x 10-column XLSX job\n\n' "$ROWS"
+    machine_info
+    printf -- "- server: \`docsmith %s\` (workers: %s)\n" "${serve_args[*]}" "${WORKERS:-server default = cores}"
+    printf -- "- client: \`wrk -t%s -c%s -d%s --latency -s bench/post_job.lua\` after a %s warm-up; load average before: %s\n" \
+        "$THREADS" "$CONNECTIONS" "$DURATION" "$WARMUP" "$LOAD_BEFORE"
+    printf -- '- NOTE: wrk and the server share the same %s cores, so the server gets only part of the CPU: throughput is a lower bound, latencies include client-side contention.\n' "$(nproc)"
+    printf -- '- request body %s bytes, response %s bytes\n\n' "$(stat -c %s "$JOB")" "$RESP_BYTES"
+    printf '| metric | value |\n|---|---:|\n'
+    printf '| requests/s | %.1f |\n' "$(val rps)"
+    printf '| requests | %s |\n' "$(val requests)"
+    printf '| latency p50 ms | %.2f |\n' "$(val p50_ms)"
+    printf '| latency p90 ms | %.2f |\n' "$(val p90_ms)"
+    printf '| latency p99 ms | %.2f |\n' "$(val p99_ms)"
+    printf '| latency max ms | %.2f |\n' "$(val max_ms)"
+    printf '| non-2xx/3xx responses | %s |\n' "$NON2XX"
+    printf '| socket errors (connect/read/write/timeout) | %s |\n' "$SOCK_ERR"
+    printf '| server peak RSS MB (VmHWM) | %.1f |\n' "$(awk -v k="$SERVER_HWM_KB" 'BEGIN { print k / 1024 }')"
+    printf '| server CPU seconds (user+sys, whole life) | %s |\n' "$SERVER_CPU_S"
+} >"$REPORT"
+
+cat "$REPORT"
+log "report written to ${REPORT#"$ROOT"/}; raw wrk output: ${WRK_OUT#"$ROOT"/}"
+if [[ $NON2XX != 0 || -n $NON2XX_WRK ]]; then
+    die "non-2xx responses: ${NON2XX_WRK:-$NON2XX} (server log: ${SERVER_LOG#"$ROOT"/})"
+fi
+((SOCK_ERR == 0)) || die "$SOCK_ERR socket errors during the load run"

@@ -1,0 +1,358 @@
+//! The `docsmith` command line: `serve`, `render`, `validate`.
+//!
+//! Every `serve` flag has an environment variable; defaults are safe for a
+//! public network.
+
+use std::collections::BTreeMap;
+use std::io::{self, Read};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::http::{self, ServiceConfig};
+use crate::job::{self, JobError};
+use crate::render::{self, RenderError};
+use crate::render_ctx::{CancelToken, RenderCtx};
+use crate::templates::Catalog;
+
+#[derive(Debug, Parser)]
+#[command(name = "docsmith", version, about = "Document generation: JSON jobs in, PDF/DOCX/XLSX/images/ZIP out")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the HTTP service.
+    Serve(ServeArgs),
+    /// Render one job file without a server (same code path as the service).
+    Render(RenderArgs),
+    /// Check a job file and list every problem in it.
+    Validate(ValidateArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Pretty,
+    /// One JSON object per line.
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "DOCSMITH_ADDR", default_value = "127.0.0.1:8080")]
+    pub addr: SocketAddr,
+    /// Jobs rendering at once [default: number of cores].
+    #[arg(long, env = "DOCSMITH_WORKERS")]
+    pub workers: Option<usize>,
+    /// Jobs that may wait for a worker; beyond this new jobs get 503.
+    #[arg(long, env = "DOCSMITH_QUEUE_DEPTH", default_value_t = 64)]
+    pub queue_depth: usize,
+    /// Largest request body (e.g. 32MiB, 500KB, 1048576).
+    #[arg(long, env = "DOCSMITH_MAX_BODY", default_value = "32MiB", value_parser = parse_size)]
+    pub max_body: usize,
+    /// Time limit per job, queueing included (e.g. 60s, 500ms, 2m).
+    #[arg(long, env = "DOCSMITH_JOB_TIMEOUT", default_value = "60s", value_parser = parse_duration)]
+    pub job_timeout: Duration,
+    /// On SIGTERM/Ctrl-C, how long in-flight jobs may take to finish.
+    #[arg(long, env = "DOCSMITH_SHUTDOWN_TIMEOUT", default_value = "30s", value_parser = parse_duration)]
+    pub shutdown_timeout: Duration,
+    #[command(flatten)]
+    pub templates: TemplateArgs,
+    /// Log line format.
+    #[arg(long, env = "DOCSMITH_LOG_FORMAT", value_enum, default_value_t = LogFormat::Pretty)]
+    pub log_format: LogFormat,
+    /// Log filter (tracing EnvFilter syntax, e.g. `info` or `docsmith=debug`).
+    #[arg(long, env = "DOCSMITH_LOG", default_value = "info")]
+    pub log: String,
+}
+
+#[derive(Debug, Args)]
+pub struct TemplateArgs {
+    /// Directory of templates [default: the built-in templates].
+    #[arg(long, env = "DOCSMITH_TEMPLATES_DIR")]
+    pub templates_dir: Option<PathBuf>,
+}
+
+impl TemplateArgs {
+    fn load(&self) -> io::Result<Catalog> {
+        let dir = self.templates_dir.clone().unwrap_or_else(builtin_templates_dir);
+        Catalog::load(&dir)
+    }
+}
+
+/// The templates shipped in the source tree.
+pub fn builtin_templates_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("templates")
+}
+
+#[derive(Debug, Args)]
+pub struct RenderArgs {
+    /// The job file (JSON); `-` reads standard input.
+    pub job: PathBuf,
+    /// Where to write the document; `-` is standard output [default: the job's filename].
+    #[arg(short, long)]
+    pub output: Option<PathBuf>,
+    /// A file the job refers to as `file:NAME`, given as NAME=PATH (repeatable).
+    #[arg(long = "file", value_name = "NAME=PATH", value_parser = parse_file_arg)]
+    pub files: Vec<(String, PathBuf)>,
+    /// Time limit (e.g. 30s); none by default.
+    #[arg(long, value_parser = parse_duration)]
+    pub timeout: Option<Duration>,
+    #[command(flatten)]
+    pub templates: TemplateArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// The job file (JSON); `-` reads standard input.
+    pub job: PathBuf,
+    #[command(flatten)]
+    pub templates: TemplateArgs,
+}
+
+/// Entry point of the binary.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve(args) => serve(args),
+        Command::Render(args) => render_command(args),
+        Command::Validate(args) => validate_command(args),
+    }
+}
+
+/// Exit code for a job that is wrong (as opposed to a failure of docsmith).
+const EXIT_INVALID: u8 = 2;
+
+fn serve(args: ServeArgs) -> ExitCode {
+    init_logging(args.log_format, &args.log);
+    let templates = match args.templates.load() {
+        Ok(catalog) => catalog,
+        Err(err) => {
+            tracing::error!(error = %err, "cannot read the templates directory");
+            return ExitCode::FAILURE;
+        }
+    };
+    let defaults = ServiceConfig::default();
+    let config = ServiceConfig {
+        workers: args.workers.unwrap_or(defaults.workers).max(1),
+        queue_depth: args.queue_depth,
+        max_body: args.max_body,
+        job_timeout: args.job_timeout,
+        retry_after_secs: defaults.retry_after_secs,
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("docsmith: cannot start the async runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(http::serve::run(args.addr, config, templates, args.shutdown_timeout)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            tracing::error!(error = %err, "the service stopped with an error");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging(format: LogFormat, filter: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_new(filter)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(io::stderr);
+    let result = match format {
+        LogFormat::Pretty => builder.try_init(),
+        LogFormat::Json => builder.json().with_current_span(true).with_span_list(false).try_init(),
+    };
+    if let Err(err) = result {
+        eprintln!("docsmith: logging not set up: {err}");
+    }
+}
+
+fn read_job_file(path: &Path) -> io::Result<Vec<u8>> {
+    if path == Path::new("-") {
+        let mut bytes = Vec::new();
+        io::stdin().read_to_end(&mut bytes)?;
+        Ok(bytes)
+    } else {
+        std::fs::read(path)
+    }
+}
+
+/// Parses and validates a job file, printing problems to stderr.
+fn load_job(path: &Path, templates: &TemplateArgs) -> Result<job::Job, ExitCode> {
+    let bytes = read_job_file(path).map_err(|err| {
+        eprintln!("docsmith: cannot read {}: {err}", path.display());
+        ExitCode::FAILURE
+    })?;
+    let catalog = templates.load().map_err(|err| {
+        eprintln!("docsmith: cannot read the templates directory: {err}");
+        ExitCode::FAILURE
+    })?;
+    job::parse(&bytes).and_then(|request| job::validate(request, &catalog)).map_err(|err| {
+        match &err {
+            JobError::Malformed { .. } => {
+                eprintln!("docsmith: {}: {err}", path.display());
+            }
+            _ => eprintln!("docsmith: {}: {err}", path.display()),
+        }
+        ExitCode::from(EXIT_INVALID)
+    })
+}
+
+fn validate_command(args: ValidateArgs) -> ExitCode {
+    match load_job(&args.job, &args.templates) {
+        Ok(job) => {
+            println!("valid {} job ({})", job.format, job.filename);
+            ExitCode::SUCCESS
+        }
+        Err(code) => code,
+    }
+}
+
+fn render_command(args: RenderArgs) -> ExitCode {
+    let started = Instant::now();
+    for (name, path) in &args.files {
+        if !path.is_file() {
+            eprintln!("docsmith: --file {name}={}: no such file", path.display());
+            return ExitCode::from(EXIT_INVALID);
+        }
+    }
+    let _files: BTreeMap<String, PathBuf> = args.files.into_iter().collect();
+    let job = match load_job(&args.job, &args.templates) {
+        Ok(job) => job,
+        Err(code) => return code,
+    };
+    let ctx = RenderCtx::new(CancelToken::new(), args.timeout.map(|t| started + t));
+    let output = args.output.unwrap_or_else(|| PathBuf::from(&job.filename));
+    let result = if output == Path::new("-") {
+        let mut out = io::BufWriter::new(io::stdout());
+        render::render(&job, &ctx, &mut out)
+    } else {
+        render_to_file(&job, &ctx, &output)
+    };
+    match result {
+        Ok(()) => {
+            if output != Path::new("-") {
+                eprintln!(
+                    "docsmith: wrote {} ({} job, {:.0} ms)",
+                    output.display(),
+                    job.format,
+                    started.elapsed().as_secs_f64() * 1e3
+                );
+            }
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            eprintln!("docsmith: rendering failed: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Writes beside the target and renames on success, so a failed render never
+/// leaves a truncated document under the requested name.
+fn render_to_file(job: &job::Job, ctx: &RenderCtx, output: &Path) -> Result<(), RenderError> {
+    let mut partial = output.as_os_str().to_owned();
+    partial.push(".partial");
+    let partial = PathBuf::from(partial);
+    let result = (|| {
+        let mut file = io::BufWriter::new(std::fs::File::create(&partial)?);
+        render::render(job, ctx, &mut file)?;
+        file.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+        std::fs::rename(&partial, output)?;
+        Ok(())
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&partial);
+    }
+    result
+}
+
+fn parse_file_arg(arg: &str) -> Result<(String, PathBuf), String> {
+    match arg.split_once('=') {
+        Some((name, path)) if !name.is_empty() && !path.is_empty() => {
+            Ok((name.to_owned(), PathBuf::from(path)))
+        }
+        _ => Err(format!("expected NAME=PATH, got {arg:?}")),
+    }
+}
+
+/// Parses `32MiB`, `500KB`, `1048576` (bytes).
+pub fn parse_size(arg: &str) -> Result<usize, String> {
+    let arg = arg.trim();
+    let split = arg.find(|c: char| !c.is_ascii_digit()).unwrap_or(arg.len());
+    let (digits, unit) = arg.split_at(split);
+    let n: usize = digits.parse().map_err(|_| format!("not a size: {arg:?}"))?;
+    let factor: usize = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "kb" | "k" => 1000,
+        "kib" => 1024,
+        "mb" | "m" => 1000 * 1000,
+        "mib" => 1024 * 1024,
+        "gb" | "g" => 1000 * 1000 * 1000,
+        "gib" => 1024 * 1024 * 1024,
+        other => return Err(format!("unknown size unit {other:?} (use B, KB, KiB, MB, MiB, GB, GiB)")),
+    };
+    n.checked_mul(factor).ok_or_else(|| format!("size too large: {arg:?}"))
+}
+
+/// Parses `500ms`, `60s`, `2m`, `1h`, or plain seconds.
+pub fn parse_duration(arg: &str) -> Result<Duration, String> {
+    let arg = arg.trim();
+    let split = arg.find(|c: char| !c.is_ascii_digit()).unwrap_or(arg.len());
+    let (digits, unit) = arg.split_at(split);
+    let n: u64 = digits.parse().map_err(|_| format!("not a duration: {arg:?}"))?;
+    match unit {
+        "ms" => Ok(Duration::from_millis(n)),
+        "" | "s" => Ok(Duration::from_secs(n)),
+        "m" => Ok(Duration::from_secs(n * 60)),
+        "h" => Ok(Duration::from_secs(n * 3600)),
+        other => Err(format!("unknown duration unit {other:?} (use ms, s, m, h)")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes() {
+        for (input, expect) in [
+            ("1048576", Ok(1_048_576)),
+            ("32MiB", Ok(32 << 20)),
+            ("500KB", Ok(500_000)),
+            ("1 GiB", Ok(1 << 30)),
+            ("12XB", Err(())),
+            ("MiB", Err(())),
+        ] {
+            assert_eq!(parse_size(input).map_err(|_| ()), expect, "{input}");
+        }
+    }
+
+    #[test]
+    fn durations() {
+        for (input, expect) in [
+            ("60s", Ok(Duration::from_secs(60))),
+            ("500ms", Ok(Duration::from_millis(500))),
+            ("2m", Ok(Duration::from_secs(120))),
+            ("7", Ok(Duration::from_secs(7))),
+            ("5d", Err(())),
+        ] {
+            assert_eq!(parse_duration(input).map_err(|_| ()), expect, "{input}");
+        }
+    }
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

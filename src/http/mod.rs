@@ -1,0 +1,219 @@
+//! The HTTP edge. Only this module knows HTTP: handlers extract and validate a
+//! job, hand it to the core, and stream back what comes out.
+
+mod disposition;
+mod docs;
+mod prom;
+mod problem;
+mod render;
+pub mod serve;
+mod stream;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::http::{HeaderName, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Json, Response};
+use axum::routing::{get, post};
+use serde::Serialize;
+use tower_http::catch_panic::CatchPanicLayer;
+use tracing::Instrument;
+use utoipa::ToSchema;
+
+use crate::pool::Pool;
+use crate::problem::Problem;
+use crate::templates::Catalog;
+
+pub use docs::ApiDoc;
+pub use render::Validation;
+
+/// Settings of the HTTP service; `docsmith serve` fills them from flags and
+/// environment variables.
+#[derive(Debug, Clone)]
+pub struct ServiceConfig {
+    /// Worker threads rendering at once.
+    pub workers: usize,
+    /// Jobs that may wait for a worker before new ones get 503.
+    pub queue_depth: usize,
+    /// Largest accepted request body, in bytes.
+    pub max_body: usize,
+    /// Time limit of one job, from arrival to its last byte rendered.
+    pub job_timeout: Duration,
+    /// `Retry-After` seconds sent with 503.
+    pub retry_after_secs: u64,
+}
+
+impl Default for ServiceConfig {
+    fn default() -> Self {
+        Self {
+            workers: default_workers(),
+            queue_depth: 64,
+            max_body: 32 * 1024 * 1024,
+            job_timeout: Duration::from_secs(60),
+            retry_after_secs: 1,
+        }
+    }
+}
+
+/// One worker per core.
+pub fn default_workers() -> usize {
+    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)
+}
+
+/// What every handler shares.
+pub struct AppState {
+    pub config: ServiceConfig,
+    pub pool: Pool,
+    pub templates: Catalog,
+    ready: AtomicBool,
+}
+
+impl AppState {
+    pub fn new(config: ServiceConfig, templates: Catalog) -> Arc<Self> {
+        let pool = Pool::new(config.workers, config.queue_depth);
+        Arc::new(Self { config, pool, templates, ready: AtomicBool::new(true) })
+    }
+
+    /// Marks the service as draining: `/readyz` answers 503 from now on so a
+    /// load balancer stops sending new work.
+    pub fn set_draining(&self) {
+        self.ready.store(false, Ordering::Release);
+    }
+}
+
+/// The format a response was about, for metrics labels (set by handlers).
+#[derive(Debug, Clone, Copy)]
+pub struct FormatLabel(pub &'static str);
+
+/// The request id of the current request (echoed or generated).
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
+static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The whole service as a router, ready for `axum::serve` or `oneshot` in tests.
+pub fn app(state: Arc<AppState>) -> Router {
+    prom::init();
+    Router::new()
+        .route("/v1/render", post(render::render))
+        .route("/v1/validate", post(render::validate))
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(prom::metrics))
+        .route("/openapi.json", get(docs::openapi_json))
+        .route("/docs", get(docs::docs_page))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(state.config.max_body))
+        .layer(CatchPanicLayer::custom(panic_response))
+        .layer(middleware::from_fn(observe))
+        .with_state(state)
+}
+
+/// Request id, tracing span, access log and request metrics for every request.
+async fn observe(mut request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let id = request
+        .headers()
+        .get(&X_REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty() && v.len() <= 128 && v.bytes().all(|b| b.is_ascii_graphic()))
+        .map(str::to_owned)
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| "unmatched".to_owned());
+    let method = request.method().clone();
+    request.extensions_mut().insert(RequestId(id.clone()));
+
+    let span = tracing::info_span!("request", request_id = %id, method = %method, route = %route);
+    let mut response = next.run(request).instrument(span.clone()).await;
+
+    let status = response.status().as_u16();
+    let format = response.extensions().get::<FormatLabel>().map_or("none", |f| f.0);
+    let elapsed = started.elapsed();
+    prom::record_request(&route, method.as_str(), status, format, elapsed);
+    span.in_scope(|| {
+        tracing::info!(status, format, duration_ms = elapsed.as_secs_f64() * 1e3, "request done")
+    });
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        response.headers_mut().insert(X_REQUEST_ID.clone(), value);
+    }
+    response
+}
+
+fn panic_response(_payload: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    tracing::error!("a handler panicked");
+    Problem::internal().into_response()
+}
+
+async fn not_found(request: Request) -> Problem {
+    Problem::new(
+        404,
+        "not-found",
+        "Not found",
+        format!("no route {} {}; GET /docs lists the API", request.method(), request.uri().path()),
+    )
+}
+
+async fn method_not_allowed(request: Request) -> Response {
+    let problem = Problem::new(
+        405,
+        "method-not-allowed",
+        "Method not allowed",
+        format!("{} is not allowed on {}", request.method(), request.uri().path()),
+    );
+    problem.into_response()
+}
+
+/// Health status.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Health {
+    #[schema(example = "ok")]
+    pub status: &'static str,
+}
+
+/// Readiness: templates loaded, not draining.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Readiness {
+    #[schema(example = "ready")]
+    pub status: &'static str,
+    /// Templates in the catalog.
+    pub templates: usize,
+    /// Worker pool size.
+    pub workers: usize,
+    /// Jobs rendering now.
+    pub in_flight: usize,
+    /// Jobs waiting for a worker.
+    pub queued: usize,
+}
+
+/// Liveness: the process answers.
+#[utoipa::path(get, path = "/healthz", tag = "operations",
+    responses((status = 200, description = "Alive", body = Health)))]
+pub async fn healthz() -> Json<Health> {
+    Json(Health { status: "ok" })
+}
+
+/// Readiness: 200 when the service takes jobs, 503 while draining.
+#[utoipa::path(get, path = "/readyz", tag = "operations",
+    responses((status = 200, description = "Ready", body = Readiness),
+              (status = 503, description = "Draining (shutting down)", body = Readiness)))]
+pub async fn readyz(State(state): State<Arc<AppState>>) -> Response {
+    let ready = state.ready.load(Ordering::Acquire);
+    let body = Readiness {
+        status: if ready { "ready" } else { "draining" },
+        templates: state.templates.len(),
+        workers: state.pool.workers(),
+        in_flight: state.pool.in_flight(),
+        queued: state.pool.queued(),
+    };
+    let status = if ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    (status, Json(body)).into_response()
+}

@@ -1,0 +1,65 @@
+//! Problems as HTTP responses (`application/problem+json`).
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+use crate::job::JobError;
+use crate::problem::Problem;
+
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let body = serde_json::to_vec(&self).unwrap_or_else(|_| b"{}".to_vec());
+        let mut response = (status, body).into_response();
+        let headers = response.headers_mut();
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+        if let Some(seconds) = self.retry_after {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        response
+    }
+}
+
+impl From<JobError> for Problem {
+    fn from(err: JobError) -> Self {
+        match err {
+            JobError::Malformed { message, line, column } => {
+                let mut p = Problem::new(
+                    400,
+                    "malformed-json",
+                    "Malformed JSON",
+                    format!("{message} at line {line}, column {column}"),
+                );
+                p.line = Some(line);
+                p.column = Some(column);
+                p
+            }
+            JobError::Invalid(errors) => Problem::invalid_job(errors),
+            JobError::UnknownTemplate(name) => Problem::new(
+                404,
+                "unknown-template",
+                "Unknown template",
+                format!("there is no template named {name:?}; GET /v1/templates lists them"),
+            )
+            .with_errors(vec![crate::problem::FieldError::new(
+                "/template",
+                format!("unknown template {name:?}"),
+            )]),
+            JobError::NotImplemented(format) => Problem::new(
+                501,
+                "format-not-available",
+                "Format not available",
+                format!(
+                    "format {:?} is part of the docsmith API but this version cannot render it yet",
+                    format.as_str()
+                ),
+            )
+            .with_errors(vec![crate::problem::FieldError::new(
+                "/format",
+                format!("{:?} is not available yet", format.as_str()),
+            )]),
+        }
+    }
+}

@@ -1,0 +1,284 @@
+//! `POST /v1/render` and `POST /v1/validate`: take a job (JSON, or multipart
+//! with a `job` part and file parts), validate it, render it on the pool and
+//! stream the result.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::Json;
+use axum::body::Body;
+use axum::extract::{FromRequest, Multipart, Request, State};
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use serde::Serialize;
+use tokio::sync::mpsc;
+use utoipa::ToSchema;
+
+use super::stream::{self, CancelOnDrop, ChannelSink, Msg};
+use super::{AppState, FormatLabel};
+use crate::job::{self, Job};
+use crate::pool::Rejected;
+use crate::problem::{FieldError, Problem};
+use crate::render::{self, RenderError};
+use crate::render_ctx::{CancelToken, RenderCtx};
+
+/// Files uploaded beside the job, by part name.
+pub type Uploads = BTreeMap<String, Bytes>;
+
+/// Reads the job (and any uploaded files) from the request body.
+async fn read_job(state: &AppState, request: Request) -> Result<(Job, Uploads), Problem> {
+    let content_type = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let essence = content_type.split(';').next().unwrap_or("").trim().to_owned();
+    let (json, uploads) = match essence.as_str() {
+        "application/json" => {
+            let body = Bytes::from_request(request, &()).await.map_err(|rejection| {
+                body_problem(rejection.status().as_u16(), &rejection.body_text())
+            })?;
+            (body, Uploads::new())
+        }
+        "multipart/form-data" => read_multipart(request).await?,
+        "" => return Err(unsupported_media_type("the request has no Content-Type")),
+        other => {
+            return Err(unsupported_media_type(&format!("Content-Type {other:?} is not accepted")));
+        }
+    };
+    let request = job::parse(&json)?;
+    let job = job::validate(request, &state.templates)?;
+    Ok((job, uploads))
+}
+
+async fn read_multipart(request: Request) -> Result<(Bytes, Uploads), Problem> {
+    let mut multipart = Multipart::from_request(request, &())
+        .await
+        .map_err(|rejection| body_problem(rejection.status().as_u16(), &rejection.body_text()))?;
+    let mut job = None;
+    let mut uploads = Uploads::new();
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            Err(err) => return Err(body_problem(err.status().as_u16(), &err.body_text())),
+        };
+        let name = field.name().unwrap_or("").to_owned();
+        let bytes = field
+            .bytes()
+            .await
+            .map_err(|err| body_problem(err.status().as_u16(), &err.body_text()))?;
+        if name == "job" {
+            job = Some(bytes);
+        } else if !name.is_empty() {
+            uploads.insert(name, bytes);
+        }
+    }
+    match job {
+        Some(job) => Ok((job, uploads)),
+        None => Err(Problem::invalid_job(vec![FieldError::new(
+            "",
+            "the multipart body has no `job` part holding the job JSON",
+        )])),
+    }
+}
+
+fn unsupported_media_type(detail: &str) -> Problem {
+    Problem::new(
+        415,
+        "unsupported-media-type",
+        "Unsupported media type",
+        format!("{detail}; send application/json or multipart/form-data with a `job` part"),
+    )
+}
+
+/// A problem for a body that could not be read (too large, broken multipart).
+fn body_problem(status: u16, detail: &str) -> Problem {
+    match status {
+        413 => Problem::new(413, "body-too-large", "Request body too large", detail),
+        400 => Problem::new(400, "malformed-body", "Malformed request body", detail),
+        status => Problem::new(status, "bad-body", "Request body rejected", detail),
+    }
+}
+
+/// Answer of `POST /v1/validate` for a valid job.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Validation {
+    #[schema(example = true)]
+    pub valid: bool,
+    #[schema(example = "xlsx")]
+    pub format: crate::format::Format,
+    #[schema(example = "report.xlsx")]
+    pub filename: String,
+}
+
+/// Validate a job without rendering it.
+#[utoipa::path(
+    post, path = "/v1/validate", tag = "render",
+    request_body(content = crate::job::JobRequest, description = "A job (JSON), or multipart/form-data with a `job` part", content_type = "application/json"),
+    responses(
+        (status = 200, description = "The job is valid", body = Validation),
+        (status = 400, description = "Malformed JSON (with line and column)", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown template", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Unsupported Content-Type", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid job: every problem with its JSON pointer", body = Problem, content_type = "application/problem+json"),
+        (status = 501, description = "Format not available yet", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn validate(State(state): State<Arc<AppState>>, request: Request) -> Response {
+    match read_job(&state, request).await {
+        Ok((job, _)) => {
+            let label = FormatLabel(job.format.as_str());
+            let mut response =
+                Json(Validation { valid: true, format: job.format, filename: job.filename })
+                    .into_response();
+            response.extensions_mut().insert(label);
+            response
+        }
+        Err(problem) => problem.into_response(),
+    }
+}
+
+/// Render a job and stream the document.
+#[utoipa::path(
+    post, path = "/v1/render", tag = "render",
+    request_body(content = crate::job::JobRequest, description = "A job (JSON), or multipart/form-data with a `job` part plus file parts", content_type = "application/json"),
+    responses(
+        (status = 200, description = "The document, with Content-Type by format and Content-Disposition: attachment",
+         content(
+            (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            (Vec<u8> = "application/pdf"),
+            (Vec<u8> = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+            (Vec<u8> = "application/zip"),
+         )),
+        (status = 400, description = "Malformed JSON (with line and column)", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown template", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Unsupported Content-Type", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid job: every problem with its JSON pointer", body = Problem, content_type = "application/problem+json"),
+        (status = 501, description = "Format not available yet", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Over capacity; retry after `Retry-After` seconds", body = Problem, content_type = "application/problem+json"),
+        (status = 504, description = "The job ran past its time limit", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn render(State(state): State<Arc<AppState>>, request: Request) -> Response {
+    let started = Instant::now();
+    let deadline = started + state.config.job_timeout;
+    let (job, _uploads) = match read_job(&state, request).await {
+        Ok(parsed) => parsed,
+        Err(problem) => return problem.into_response(),
+    };
+    let format = job.format.as_str();
+    let mut response = run(&state, job, deadline).await;
+    response.extensions_mut().insert(FormatLabel(format));
+    response
+}
+
+async fn run(state: &AppState, job: Job, deadline: Instant) -> Response {
+    let format = job.format.as_str();
+    let slot = match state.pool.acquire(deadline).await {
+        Ok(slot) => slot,
+        Err(rejected) => {
+            let reason = match rejected {
+                Rejected::QueueFull => "queue_full",
+                Rejected::QueueTimeout => "queue_timeout",
+            };
+            metrics::counter!("docsmith_rejections_total", "reason" => reason).increment(1);
+            let detail = match rejected {
+                Rejected::QueueFull => "all workers are busy and the queue is full",
+                Rejected::QueueTimeout => "the job waited for a worker until its time limit",
+            };
+            return Problem::overloaded(detail, state.config.retry_after_secs).into_response();
+        }
+    };
+
+    let content_type = job.format.content_type();
+    let disposition = super::disposition::attachment(&job.filename);
+    let cancel = CancelToken::new();
+    let guard = CancelOnDrop(cancel.clone());
+    let ctx = RenderCtx::new(cancel, Some(deadline));
+    let (tx, mut rx) = mpsc::channel(stream::CHANNEL_CAPACITY);
+    let span = tracing::Span::current();
+    tokio::task::spawn_blocking(move || {
+        let _span = span.enter();
+        let _slot = slot;
+        metrics::gauge!("docsmith_jobs_in_flight").increment(1.0);
+        let started = Instant::now();
+        let mut sink = ChannelSink::new(tx);
+        let result = render::render_catching(&job, &ctx, &mut sink);
+        let outcome = match &result {
+            Ok(()) => {
+                if !sink.sent_any() {
+                    // An empty document still needs an answer.
+                    let _ = render::Sink::whole(&mut sink, Vec::new());
+                }
+                "ok"
+            }
+            Err(err) => {
+                report_failure(err);
+                sink.fail(err.to_problem());
+                match err {
+                    RenderError::Interrupted(_) => "interrupted",
+                    RenderError::Io(_) => "client_gone",
+                    RenderError::Xlsx(_) | RenderError::Panicked(_) => "error",
+                }
+            }
+        };
+        metrics::histogram!("docsmith_job_duration_seconds", "format" => format, "outcome" => outcome)
+            .record(started.elapsed().as_secs_f64());
+        metrics::gauge!("docsmith_jobs_in_flight").decrement(1.0);
+    });
+
+    let first = match tokio::time::timeout_at(deadline.into(), rx.recv()).await {
+        Ok(Some(msg)) => msg,
+        Ok(None) => {
+            tracing::error!("the worker ended without an answer");
+            return Problem::internal().into_response();
+        }
+        Err(_elapsed) => {
+            drop(guard);
+            return RenderError::Interrupted(crate::render_ctx::Interrupted::TimedOut)
+                .to_problem()
+                .into_response();
+        }
+    };
+    match first {
+        Msg::Failed(problem) => problem.into_response(),
+        Msg::Whole(bytes) => {
+            metrics::counter!("docsmith_bytes_out_total", "format" => format)
+                .increment(bytes.len() as u64);
+            drop(guard);
+            document_response(Body::from(bytes), content_type, &disposition)
+        }
+        Msg::Chunk(bytes) => {
+            let body = Body::from_stream(stream::body_stream(bytes, rx, guard, format));
+            document_response(body, content_type, &disposition)
+        }
+    }
+}
+
+fn report_failure(err: &RenderError) {
+    match err {
+        RenderError::Interrupted(why) => tracing::warn!(%why, "job interrupted"),
+        RenderError::Io(io) => tracing::info!(error = %io, "output closed early"),
+        RenderError::Xlsx(_) | RenderError::Panicked(_) => {
+            tracing::error!(error = %err, "job failed")
+        }
+    }
+}
+
+fn document_response(body: Body, content_type: &'static str, disposition: &str) -> Response {
+    let mut response = Response::new(body);
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    // The disposition is built from a validated file name and percent-encoded;
+    // it is always a valid header value.
+    if let Ok(value) = HeaderValue::from_str(disposition) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    response
+}

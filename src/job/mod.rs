@@ -1,0 +1,300 @@
+//! Jobs: parsing the wire form, validating it once, and the validated [`Job`]
+//! every generator trusts.
+
+mod wire;
+
+use std::fmt;
+
+pub use wire::JobRequest;
+
+use crate::format::Format;
+use crate::problem::{Diagnostics, FieldError};
+use crate::templates::Catalog;
+use crate::xlsx;
+
+/// A validated job.
+#[derive(Debug)]
+pub struct Job {
+    pub format: Format,
+    /// File name offered to the client; safe to put in a header.
+    pub filename: String,
+    pub body: JobBody,
+}
+
+/// The format-specific part of a validated job.
+#[derive(Debug)]
+pub enum JobBody {
+    Xlsx(xlsx::Workbook),
+}
+
+/// Why a job was not accepted.
+#[derive(Debug)]
+pub enum JobError {
+    /// The body is not JSON (400). Line and column are 1-based.
+    Malformed { message: String, line: usize, column: usize },
+    /// Well-formed but wrong: every problem found (422).
+    Invalid(Vec<FieldError>),
+    /// `template` names no template (404).
+    UnknownTemplate(String),
+    /// The format exists in the contract but this build cannot render it (501).
+    NotImplemented(Format),
+}
+
+impl fmt::Display for JobError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            JobError::Malformed { message, .. } => write!(f, "malformed JSON: {message}"),
+            JobError::Invalid(errors) => {
+                write!(f, "invalid job:")?;
+                for e in errors {
+                    write!(f, "\n  {}: {}", display_pointer(&e.pointer), e.message)?;
+                }
+                Ok(())
+            }
+            JobError::UnknownTemplate(name) => write!(f, "unknown template {name:?}"),
+            JobError::NotImplemented(format) => {
+                write!(f, "format {format:?} is not available in this version of docsmith")
+            }
+        }
+    }
+}
+
+fn display_pointer(pointer: &str) -> &str {
+    if pointer.is_empty() { "(job)" } else { pointer }
+}
+
+/// Parses a job from JSON bytes. Syntax errors carry line/column; a value of
+/// the wrong JSON type carries the pointer of where it is.
+pub fn parse(bytes: &[u8]) -> Result<JobRequest, JobError> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let parsed: Result<JobRequest, _> = serde_path_to_error::deserialize(&mut de);
+    match parsed {
+        Ok(request) => {
+            // Trailing data after the job object is a syntax error too.
+            de.end().map_err(|err| JobError::Malformed {
+                message: strip_position(&err.to_string()),
+                line: err.line(),
+                column: err.column(),
+            })?;
+            Ok(request)
+        }
+        Err(err) => {
+            let pointer = path_to_pointer(err.path());
+            let inner = err.into_inner();
+            match inner.classify() {
+                serde_json::error::Category::Data => {
+                    Err(JobError::Invalid(vec![FieldError::new(pointer, data_message(&inner))]))
+                }
+                _ => Err(JobError::Malformed {
+                    message: strip_position(&inner.to_string()),
+                    line: inner.line(),
+                    column: inner.column(),
+                }),
+            }
+        }
+    }
+}
+
+/// serde_json appends " at line L column C" to its messages; we report those
+/// as fields of their own.
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(i) => message[..i].to_owned(),
+        None => message.to_owned(),
+    }
+}
+
+fn data_message(err: &serde_json::Error) -> String {
+    strip_position(&err.to_string())
+}
+
+fn path_to_pointer(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    let mut pointer = String::new();
+    for segment in path.iter() {
+        match segment {
+            Segment::Seq { index } => {
+                pointer.push('/');
+                pointer.push_str(&index.to_string());
+            }
+            Segment::Map { key } | Segment::Enum { variant: key } => {
+                pointer.push('/');
+                pointer.push_str(&crate::problem::escape_token(key));
+            }
+            Segment::Unknown => {}
+        }
+    }
+    pointer
+}
+
+/// Most bytes a file name may have.
+const MAX_FILENAME_BYTES: usize = 255;
+
+/// Validates a parsed job against the contract, reporting every problem.
+pub fn validate(request: JobRequest, templates: &Catalog) -> Result<Job, JobError> {
+    let mut diags = Diagnostics::new();
+
+    let format = match request.format.as_deref() {
+        None => {
+            diags.error("/format", format!("missing required field; expected one of {}", format_list()));
+            None
+        }
+        Some(name) => match Format::parse(name) {
+            Some(format) => Some(format),
+            None => {
+                diags.error("/format", format!("unknown format {name:?}; expected one of {}", format_list()));
+                None
+            }
+        },
+    };
+
+    if let Some(filename) = &request.filename {
+        check_filename(filename, &mut diags);
+    }
+
+    if let Some(name) = &request.template
+        && !templates.contains(name)
+    {
+        // A missing template is a 404 only when nothing else is wrong;
+        // otherwise it is one problem among the others.
+        if diags.is_empty() {
+            return Err(JobError::UnknownTemplate(name.clone()));
+        }
+        diags.error("/template", format!("unknown template {name:?}"));
+    }
+
+    let Some(format) = format else {
+        return Err(JobError::Invalid(diags.into_errors()));
+    };
+    if !format.is_available() {
+        if diags.is_empty() {
+            return Err(JobError::NotImplemented(format));
+        }
+        return Err(JobError::Invalid(diags.into_errors()));
+    }
+
+    let filename = request.filename.clone().unwrap_or_else(|| {
+        let stem = request.template.as_deref().unwrap_or("document");
+        format!("{stem}.{}", format.extension())
+    });
+
+    let body = match format {
+        Format::Xlsx => validate_xlsx(request, templates, &mut diags).map(JobBody::Xlsx),
+        Format::Pdf | Format::Docx | Format::Image | Format::Zip => {
+            return Err(JobError::NotImplemented(format));
+        }
+    };
+
+    match body {
+        Some(body) if diags.is_empty() => Ok(Job { format, filename, body }),
+        _ => Err(JobError::Invalid(diags.into_errors())),
+    }
+}
+
+fn validate_xlsx(
+    request: JobRequest,
+    templates: &Catalog,
+    diags: &mut Diagnostics,
+) -> Option<xlsx::Workbook> {
+    let unused: [(&str, bool); 10] = [
+        ("/template_source", request.template_source.is_some()),
+        ("/document", request.document.is_some()),
+        ("/source", request.source.is_some()),
+        ("/resize", request.resize.is_some()),
+        ("/output", request.output.is_some()),
+        ("/strip_metadata", request.strip_metadata.is_some()),
+        ("/auto_orient", request.auto_orient.is_some()),
+        ("/entries", request.entries.is_some()),
+        ("/batch", request.batch.is_some()),
+        ("/options", request.options.is_some()),
+    ];
+    for (pointer, present) in unused {
+        if present {
+            diags.error(pointer, "not used by xlsx jobs");
+        }
+    }
+    match (request.workbook, &request.template) {
+        (Some(_), Some(_)) => {
+            diags.error("/template", "give either `workbook` or `template`, not both");
+            None
+        }
+        (None, Some(name)) => {
+            if templates.contains(name) {
+                diags.error(
+                    "/template",
+                    "xlsx from a template's tables is not available yet; send a `workbook`",
+                );
+            }
+            None
+        }
+        (None, None) => {
+            diags.error("/workbook", "missing required field for xlsx jobs");
+            None
+        }
+        (Some(spec), None) => {
+            if request.data.is_some() {
+                diags.error("/data", "`data` is only used with `template`");
+            }
+            xlsx::validate(spec, "/workbook", diags)
+        }
+    }
+}
+
+fn format_list() -> String {
+    Format::ALL.iter().map(|f| f.as_str()).collect::<Vec<_>>().join(", ")
+}
+
+fn check_filename(name: &str, diags: &mut Diagnostics) {
+    if name.trim().is_empty() {
+        diags.error("/filename", "must not be empty");
+    } else if name.len() > MAX_FILENAME_BYTES {
+        diags.error("/filename", format!("longer than {MAX_FILENAME_BYTES} bytes"));
+    } else if name.chars().any(|c| c.is_control() || c == '/' || c == '\\') {
+        diags.error("/filename", "must be a plain file name: no path separators or control characters");
+    } else if name == "." || name == ".." {
+        diags.error("/filename", "must be a plain file name");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check_parse_error(input: &str, expect: &str) {
+        match parse(input.as_bytes()) {
+            Err(JobError::Malformed { line, column, .. }) => {
+                assert_eq!(format!("malformed {line}:{column}"), expect, "input {input}")
+            }
+            Err(JobError::Invalid(errors)) => {
+                assert_eq!(format!("invalid {}", errors[0].pointer), expect, "input {input}")
+            }
+            other => panic!("{input}: unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn parse_errors_point_at_the_problem() {
+        check_parse_error("{", "malformed 1:1");
+        check_parse_error("{\n  \"format\": \"xlsx\",\n  oops\n}", "malformed 3:3");
+        check_parse_error("{\"format\": 3}", "invalid /format");
+        check_parse_error("{\"nope\": 1}", "invalid /nope");
+        check_parse_error("{\"format\":\"xlsx\"} x", "malformed 1:19");
+    }
+
+    #[test]
+    fn filename_rules() {
+        for (name, ok) in [
+            ("report.xlsx", true),
+            ("Überblick 2026.xlsx", true),
+            ("", false),
+            ("../etc/passwd", false),
+            ("a\\b", false),
+            ("a\nb", false),
+            ("..", false),
+        ] {
+            let mut diags = Diagnostics::new();
+            check_filename(name, &mut diags);
+            assert_eq!(diags.is_empty(), ok, "{name:?}");
+        }
+    }
+}

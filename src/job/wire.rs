@@ -1,0 +1,70 @@
+//! The job as it arrives on the wire. Nothing here is trusted: `job::validate`
+//! turns it into a [`super::Job`] or a list of problems.
+
+use serde::Deserialize;
+use serde_json::Value;
+use utoipa::ToSchema;
+
+use crate::xlsx::WorkbookSpec;
+
+/// A job description: what to produce and from what.
+///
+/// `format` picks the generator; the other fields are read by the formats that
+/// use them (see DESIGN.md). Enum-like fields are plain strings so that a wrong
+/// value is reported together with every other problem, not alone.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "format": "xlsx",
+    "filename": "sales.xlsx",
+    "workbook": {"sheets": [{
+        "name": "Sales",
+        "columns": [
+            {"header": "Month", "type": "date"},
+            {"header": "Revenue", "type": "currency", "currency": "EUR", "total": "sum"}
+        ],
+        "rows": [["2026-01-01", 1200.5], ["2026-02-01", 1350.0]],
+        "totals": true
+    }]}
+}))]
+pub struct JobRequest {
+    /// Output format: `pdf`, `docx`, `xlsx`, `image` or `zip`.
+    #[schema(example = "xlsx")]
+    pub format: Option<String>,
+    /// File name for `Content-Disposition` (default: `document.<ext>`, or the template name).
+    #[schema(example = "report.xlsx")]
+    pub filename: Option<String>,
+    /// Name of a stored or built-in template (pdf, docx, xlsx).
+    pub template: Option<String>,
+    /// Template markup sent inline instead of `template` (pdf, docx).
+    pub template_source: Option<String>,
+    /// Data bound into the template.
+    #[schema(value_type = Option<Object>)]
+    pub data: Option<Value>,
+    /// A document model sent directly (pdf, docx).
+    #[schema(value_type = Option<Object>)]
+    pub document: Option<Value>,
+    /// The workbook model (xlsx).
+    pub workbook: Option<WorkbookSpec>,
+    /// Format-specific options.
+    #[schema(value_type = Option<Object>)]
+    pub options: Option<Value>,
+    /// Image source reference (`file:NAME` or a `data:` URL) (image).
+    pub source: Option<String>,
+    /// Resize parameters (image).
+    #[schema(value_type = Option<Object>)]
+    pub resize: Option<Value>,
+    /// Output encoding parameters (image).
+    #[schema(value_type = Option<Object>)]
+    pub output: Option<Value>,
+    /// Remove EXIF/XMP metadata (image, default true).
+    pub strip_metadata: Option<bool>,
+    /// Rotate according to EXIF orientation (image, default true).
+    pub auto_orient: Option<bool>,
+    /// Archive entries (zip).
+    #[schema(value_type = Option<Vec<Object>>)]
+    pub entries: Option<Value>,
+    /// One template job over many data items (zip).
+    #[schema(value_type = Option<Object>)]
+    pub batch: Option<Value>,
+}

@@ -1,0 +1,16 @@
+//! docsmith: JSON jobs in, documents out.
+//!
+//! The same pipeline serves HTTP and the CLI: a job is parsed
+//! ([`job::parse`]), validated once ([`job::validate`]) and rendered by the
+//! generator of its format ([`render::render`]). See README.md for the map.
+
+pub mod cli;
+pub mod format;
+pub mod http;
+pub mod job;
+pub mod pool;
+pub mod problem;
+pub mod render;
+pub mod render_ctx;
+pub mod templates;
+pub mod xlsx;

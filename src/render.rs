@@ -1,0 +1,113 @@
+//! Dispatch a validated job to its generator. This is the one code path shared
+//! by `docsmith render` and the HTTP service.
+
+use std::io::{self, Write};
+
+use crate::job::{Job, JobBody};
+use crate::problem::Problem;
+use crate::render_ctx::{Interrupted, RenderCtx};
+use crate::xlsx;
+
+/// Where a generator's output goes.
+///
+/// Generators that build the whole document in memory hand it over with
+/// [`Sink::whole`], so the HTTP edge can send `Content-Length`; streaming
+/// generators write as they go.
+pub trait Sink: Write {
+    fn whole(&mut self, bytes: Vec<u8>) -> io::Result<()> {
+        self.write_all(&bytes)
+    }
+}
+
+impl Sink for Vec<u8> {
+    fn whole(&mut self, bytes: Vec<u8>) -> io::Result<()> {
+        if self.is_empty() {
+            *self = bytes;
+            Ok(())
+        } else {
+            self.write_all(&bytes)
+        }
+    }
+}
+
+impl Sink for std::fs::File {}
+impl Sink for io::Stdout {}
+impl<W: Write> Sink for io::BufWriter<W> {}
+
+/// Why rendering a valid job failed.
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    #[error(transparent)]
+    Interrupted(#[from] Interrupted),
+    /// Writing the output failed (client gone, disk full).
+    #[error("writing the output failed: {0}")]
+    Io(#[from] io::Error),
+    /// The XLSX writer refused something validation let through: a bug.
+    #[error("xlsx writer: {0}")]
+    Xlsx(String),
+    /// A generator panicked: a bug.
+    #[error("the generator panicked: {0}")]
+    Panicked(String),
+}
+
+impl RenderError {
+    /// The problem a client sees. Internal details stay out of it.
+    pub fn to_problem(&self) -> Problem {
+        match self {
+            RenderError::Interrupted(Interrupted::TimedOut) => Problem::new(
+                504,
+                "job-timeout",
+                "Job timed out",
+                "the job ran past its time limit and was cancelled",
+            ),
+            RenderError::Interrupted(Interrupted::Cancelled) => {
+                Problem::overloaded("the job was cancelled (the service is shutting down)", 1)
+            }
+            RenderError::Io(_) | RenderError::Xlsx(_) | RenderError::Panicked(_) => {
+                Problem::internal()
+            }
+        }
+    }
+}
+
+impl From<xlsx::XlsxError> for RenderError {
+    fn from(err: xlsx::XlsxError) -> Self {
+        match err {
+            xlsx::XlsxError::Interrupted(i) => RenderError::Interrupted(i),
+            other => RenderError::Xlsx(other.to_string()),
+        }
+    }
+}
+
+/// Renders `job` into `sink`.
+pub fn render(job: &Job, ctx: &RenderCtx, sink: &mut dyn Sink) -> Result<(), RenderError> {
+    ctx.check()?;
+    match &job.body {
+        JobBody::Xlsx(book) => {
+            let bytes = xlsx::write(book, ctx)?;
+            sink.whole(bytes)?;
+        }
+    }
+    sink.flush()?;
+    Ok(())
+}
+
+/// Renders with panics caught and turned into [`RenderError::Panicked`], so a
+/// bug in one generator fails one job instead of a worker.
+pub fn render_catching(
+    job: &Job,
+    ctx: &RenderCtx,
+    sink: &mut dyn Sink,
+) -> Result<(), RenderError> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| render(job, ctx, sink))) {
+        Ok(result) => result,
+        Err(payload) => {
+            let message = payload
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".to_owned());
+            Err(RenderError::Panicked(message))
+        }
+    }
+}

@@ -1,0 +1,100 @@
+//! `docsmith render` and `docsmith validate`: the same pipeline without a server.
+
+use std::process::{Command, Output};
+
+use serde_json::json;
+
+use crate::support::*;
+
+fn docsmith(args: &[&str], stdin: Option<&[u8]>) -> Output {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_docsmith"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("docsmith runs");
+    if let Some(input) = stdin {
+        child.stdin.take().expect("stdin").write_all(input).expect("write stdin");
+    }
+    drop(child.stdin.take());
+    child.wait_with_output().expect("docsmith exits")
+}
+
+fn temp_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("docsmith-it-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+#[test]
+fn render_writes_the_file_named_by_output() {
+    let dir = temp_dir("render");
+    let job_path = dir.join("job.json");
+    std::fs::write(&job_path, sales_job(12).to_string()).expect("write job");
+    let out = dir.join("out.xlsx");
+    let run = docsmith(&["render", job_path.to_str().expect("utf-8"), "-o", out.to_str().expect("utf-8")], None);
+    assert!(run.status.success(), "stderr: {}", String::from_utf8_lossy(&run.stderr));
+    let bytes = std::fs::read(&out).expect("output written");
+    let sheets = read_xlsx(&bytes);
+    assert_eq!(sheets[0].1.len(), 13);
+    assert!(!dir.join("out.xlsx.partial").exists());
+}
+
+#[test]
+fn render_to_stdout_from_stdin() {
+    let job = sales_job(3).to_string();
+    let run = docsmith(&["render", "-", "-o", "-"], Some(job.as_bytes()));
+    assert!(run.status.success(), "stderr: {}", String::from_utf8_lossy(&run.stderr));
+    assert_eq!(read_xlsx(&run.stdout)[0].1.len(), 4);
+}
+
+#[test]
+fn render_defaults_to_the_job_filename() {
+    let dir = temp_dir("default-name");
+    let job_path = dir.join("job.json");
+    std::fs::write(&job_path, sales_job(1).to_string()).expect("write job");
+    let run = Command::new(env!("CARGO_BIN_EXE_docsmith"))
+        .args(["render", "job.json"])
+        .current_dir(&dir)
+        .output()
+        .expect("docsmith runs");
+    assert!(run.status.success(), "stderr: {}", String::from_utf8_lossy(&run.stderr));
+    assert!(dir.join("sales.xlsx").is_file());
+}
+
+#[test]
+fn invalid_job_exits_2_and_lists_pointers() {
+    let job = json!({"format": "xlsx", "workbook": {"sheets": [{
+        "name": "S", "columns": [{"header": "N", "type": "number"}], "rows": [["x"], [1], ["y"]]
+    }]}});
+    let run = docsmith(&["render", "-", "-o", "-"], Some(job.to_string().as_bytes()));
+    assert_eq!(run.status.code(), Some(2));
+    assert!(run.stdout.is_empty(), "no document on failure");
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(stderr.contains("/workbook/sheets/0/rows/0/0"), "{stderr}");
+    assert!(stderr.contains("/workbook/sheets/0/rows/2/0"), "{stderr}");
+
+    let run = docsmith(&["validate", "-"], Some(b"{\"format\": \"xlsx\",\n oops"));
+    assert_eq!(run.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&run.stderr).contains("line 2"), "{}", String::from_utf8_lossy(&run.stderr));
+}
+
+#[test]
+fn render_checks_file_arguments() {
+    let run = docsmith(&["render", "-", "--file", "logo=/no/such/file.png"], Some(b"{}"));
+    assert_eq!(run.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&run.stderr).contains("logo"));
+}
+
+#[test]
+fn validate_accepts_the_samples() {
+    for name in ["xlsx-sales-report.json", "xlsx-all-types.json"] {
+        let path = repo_path(&format!("samples/{name}"));
+        let run = docsmith(&["validate", path.to_str().expect("utf-8")], None);
+        assert!(run.status.success(), "{name}: {}", String::from_utf8_lossy(&run.stderr));
+    }
+}

@@ -1,0 +1,7 @@
+//! One integration-test binary (links once): the HTTP service, the CLI and the
+//! generators, each driven the way a client drives them.
+
+mod cli;
+mod http;
+mod support;
+mod xlsx;
