@@ -156,6 +156,7 @@ def check_file(path: str, job: dict) -> tuple[list[list], int]:
         book = CalamineWorkbook.from_path(path)
     except Exception as e:  # noqa: BLE001 - report any reader failure
         probs.add(f"cannot open: {e}")
+        print(f"FAIL {path}: not a readable workbook")
         return [], len(probs.items)
     names = list(book.sheet_names)
     want_names = [s["name"] for s in sheets]
@@ -215,6 +216,8 @@ def main(argv=None) -> int:
     base_path, base = results[0]
     for path, values in results[1:]:
         probs = Problems(f"{base_path} vs {path}")
+        if len(base) != len(values):
+            probs.add(f"{len(base)} vs {len(values)} readable sheets")
         for s, (a_rows, b_rows) in enumerate(zip(base, values)):
             if len(a_rows) != len(b_rows):
                 probs.add(f"sheet {s}: {len(a_rows)} vs {len(b_rows)} rows")

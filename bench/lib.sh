@@ -105,9 +105,10 @@ median() {
         if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
-# machine_info : Markdown bullet lines describing this run's machine and commit.
+# machine_info [LOADAVG] : Markdown bullet lines describing this run's machine
+# and commit; LOADAVG = the load average taken before the measurements.
 machine_info() {
-    local cpu commit
+    local cpu commit load="${1:-$(cut -d' ' -f1-3 /proc/loadavg)}"
     cpu="$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || true)"
     commit="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo 'no commit')"
     if [[ -n "$(git -C "$ROOT" status --porcelain 2>/dev/null | head -n1)" ]]; then
@@ -118,6 +119,6 @@ machine_info() {
     printf -- '- machine: %s cores (%s), %s RAM, load average before run: %s\n' \
         "$(nproc)" "${cpu:-unknown CPU}" \
         "$(free -h 2>/dev/null | awk '/^Mem:/ { print $2 }')" \
-        "$(cut -d' ' -f1-3 /proc/loadavg)"
+        "$load"
     printf -- '- caveat: shared, noisy 2-core VM; compare numbers from the same run only\n'
 }

@@ -54,6 +54,7 @@ run_one() {
     log "  $tool: $(tail -n 1 "$WORK/time" | awk '{ printf "%.2f s, %.1f MB", $1, $2 / 1024 }')"
 }
 
+LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
 log "warm-up (1 untimed run each)"
 for t in "${tools[@]}"; do run_one "$t"; done
 rm -f "$WORK"/*.txt
@@ -65,10 +66,10 @@ for ((r = 1; r <= ROUNDS; r++)); do
 done
 
 log "sanity check of the outputs"
-check_files=("$OUT_PY")
-[[ $PEER_ONLY == 1 ]] || check_files=("$OUT_DS" "$OUT_PY")
+check_files=("${OUT_PY#"$ROOT"/}")
+[[ $PEER_ONLY == 1 ]] || check_files=("${OUT_DS#"$ROOT"/}" "${OUT_PY#"$ROOT"/}")
 CHECK_OK=1
-"$VENV_PY" "$BENCH_DIR/check_xlsx.py" --job "$JOB" "${check_files[@]}" | tee "$WORK/check.txt" || CHECK_OK=0
+"$VENV_PY" "$BENCH_DIR/check_xlsx.py" --job "$JOB" "${check_files[@]}" 2>&1 | tee "$WORK/check.txt" >&2 || CHECK_OK=0
 
 med_wall() { awk '{ print $1 }' "$WORK/$1.txt" | median; }
 med_rss_mb() { awk '{ print $2 / 1024 }' "$WORK/$1.txt" | median; }
@@ -79,7 +80,7 @@ PEER_VER="$("$VENV_PY" -c 'import sys, xlsxwriter; print(f"XlsxWriter {xlsxwrite
 CELLS=$((ROWS * 10))
 {
     printf '## XLSX, %s rows x 10 columns (%s cells): docsmith vs Python XlsxWriter\n\n' "$ROWS" "$CELLS"
-    machine_info
+    machine_info "$LOAD_BEFORE"
     printf -- '- job: %s (%s bytes); %s alternating rounds after 1 warm-up run each; GNU time %%e / %%M\n' \
         "${JOB#"$ROOT"/}" "$(fsize "$JOB")" "$ROUNDS"
     ds_note=""
@@ -97,6 +98,9 @@ CELLS=$((ROWS * 10))
     fi
     printf '\nPer round (wall / peak RSS):\n\n'
     for t in "${tools[@]}"; do printf -- '- %s: %s\n' "$t" "$(raw "$t")"; done
+    if [[ $CHECK_OK != 1 ]]; then
+        printf "\n**OUTPUT CHECK FAILED: the outputs differ from the job, so these timings do not compare the same work.**\n"
+    fi
     printf "\nOutput check (bench/check_xlsx.py, every cell vs the job):\n\n\`\`\`\n%s\n\`\`\`\n" "$(cat "$WORK/check.txt")"
 } >"$REPORT"
 

@@ -60,6 +60,7 @@ stop_server() {
 trap stop_server EXIT
 trap 'exit 130' INT TERM
 
+LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
 log "starting: ${DOCSMITH#"$ROOT"/} ${serve_args[*]}"
 "$DOCSMITH" "${serve_args[@]}" >"$SERVER_LOG" 2>&1 &
 SERVER_PID=$!
@@ -87,7 +88,6 @@ wrk_args=(-t "$THREADS" -c "$CONNECTIONS" --timeout 10s -s "$BENCH_DIR/post_job.
 log "warm-up: wrk ${WARMUP}"
 wrk -d "$WARMUP" "${wrk_args[@]}" >/dev/null
 
-LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
 log "load: wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency"
 wrk -d "$DURATION" --latency "${wrk_args[@]}" | tee "$WRK_OUT" >&2
 kill -0 "$SERVER_PID" 2>/dev/null || die "server died during the load run (log: ${SERVER_LOG#"$ROOT"/})"
@@ -104,10 +104,10 @@ RESP_BYTES="$(stat -c %s "$SAMPLE")"
 
 {
     printf '## HTTP load: POST /v1/render, %s-row x 10-column XLSX job\n\n' "$ROWS"
-    machine_info
+    machine_info "$LOAD_BEFORE"
     printf -- "- server: \`docsmith %s\` (workers: %s)\n" "${serve_args[*]}" "${WORKERS:-server default = cores}"
-    printf -- "- client: \`wrk -t%s -c%s -d%s --latency -s bench/post_job.lua\` after a %s warm-up; load average before: %s\n" \
-        "$THREADS" "$CONNECTIONS" "$DURATION" "$WARMUP" "$LOAD_BEFORE"
+    printf -- "- client: \`wrk -t%s -c%s -d%s --latency -s bench/post_job.lua\` after a %s warm-up\n" \
+        "$THREADS" "$CONNECTIONS" "$DURATION" "$WARMUP"
     printf -- '- NOTE: wrk and the server share the same %s cores, so the server gets only part of the CPU: throughput is a lower bound, latencies include client-side contention.\n' "$(nproc)"
     printf -- '- request body %s bytes, response %s bytes\n\n' "$(stat -c %s "$JOB")" "$RESP_BYTES"
     printf '| metric | value |\n|---|---:|\n'

@@ -13,13 +13,17 @@ use std::time::{Duration, Instant};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::http::{self, ServiceConfig};
-use crate::job::{self, JobError};
+use crate::job;
 use crate::render::{self, RenderError};
 use crate::render_ctx::{CancelToken, RenderCtx};
 use crate::templates::Catalog;
 
 #[derive(Debug, Parser)]
-#[command(name = "docsmith", version, about = "Document generation: JSON jobs in, PDF/DOCX/XLSX/images/ZIP out")]
+#[command(
+    name = "docsmith",
+    version,
+    about = "Document generation: JSON jobs in, PDF/DOCX/XLSX/images/ZIP out"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -82,7 +86,10 @@ pub struct TemplateArgs {
 
 impl TemplateArgs {
     fn load(&self) -> io::Result<Catalog> {
-        let dir = self.templates_dir.clone().unwrap_or_else(builtin_templates_dir);
+        let dir = self
+            .templates_dir
+            .clone()
+            .unwrap_or_else(builtin_templates_dir);
         Catalog::load(&dir)
     }
 }
@@ -147,14 +154,22 @@ fn serve(args: ServeArgs) -> ExitCode {
         job_timeout: args.job_timeout,
         retry_after_secs: defaults.retry_after_secs,
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(err) => {
             eprintln!("docsmith: cannot start the async runtime: {err}");
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(http::serve::run(args.addr, config, templates, args.shutdown_timeout)) {
+    match runtime.block_on(http::serve::run(
+        args.addr,
+        config,
+        templates,
+        args.shutdown_timeout,
+    )) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             tracing::error!(error = %err, "the service stopped with an error");
@@ -166,10 +181,16 @@ fn serve(args: ServeArgs) -> ExitCode {
 fn init_logging(format: LogFormat, filter: &str) {
     let filter = tracing_subscriber::EnvFilter::try_new(filter)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(io::stderr);
     let result = match format {
         LogFormat::Pretty => builder.try_init(),
-        LogFormat::Json => builder.json().with_current_span(true).with_span_list(false).try_init(),
+        LogFormat::Json => builder
+            .json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .try_init(),
     };
     if let Err(err) = result {
         eprintln!("docsmith: logging not set up: {err}");
@@ -196,15 +217,12 @@ fn load_job(path: &Path, templates: &TemplateArgs) -> Result<job::Job, ExitCode>
         eprintln!("docsmith: cannot read the templates directory: {err}");
         ExitCode::FAILURE
     })?;
-    job::parse(&bytes).and_then(|request| job::validate(request, &catalog)).map_err(|err| {
-        match &err {
-            JobError::Malformed { .. } => {
-                eprintln!("docsmith: {}: {err}", path.display());
-            }
-            _ => eprintln!("docsmith: {}: {err}", path.display()),
-        }
-        ExitCode::from(EXIT_INVALID)
-    })
+    job::parse(&bytes)
+        .and_then(|request| job::validate(request, &catalog))
+        .map_err(|err| {
+            eprintln!("docsmith: {}: {err}", path.display());
+            ExitCode::from(EXIT_INVALID)
+        })
 }
 
 fn validate_command(args: ValidateArgs) -> ExitCode {
@@ -299,9 +317,14 @@ pub fn parse_size(arg: &str) -> Result<usize, String> {
         "mib" => 1024 * 1024,
         "gb" | "g" => 1000 * 1000 * 1000,
         "gib" => 1024 * 1024 * 1024,
-        other => return Err(format!("unknown size unit {other:?} (use B, KB, KiB, MB, MiB, GB, GiB)")),
+        other => {
+            return Err(format!(
+                "unknown size unit {other:?} (use B, KB, KiB, MB, MiB, GB, GiB)"
+            ));
+        }
     };
-    n.checked_mul(factor).ok_or_else(|| format!("size too large: {arg:?}"))
+    n.checked_mul(factor)
+        .ok_or_else(|| format!("size too large: {arg:?}"))
 }
 
 /// Parses `500ms`, `60s`, `2m`, `1h`, or plain seconds.
@@ -309,7 +332,9 @@ pub fn parse_duration(arg: &str) -> Result<Duration, String> {
     let arg = arg.trim();
     let split = arg.find(|c: char| !c.is_ascii_digit()).unwrap_or(arg.len());
     let (digits, unit) = arg.split_at(split);
-    let n: u64 = digits.parse().map_err(|_| format!("not a duration: {arg:?}"))?;
+    let n: u64 = digits
+        .parse()
+        .map_err(|_| format!("not a duration: {arg:?}"))?;
     match unit {
         "ms" => Ok(Duration::from_millis(n)),
         "" | "s" => Ok(Duration::from_secs(n)),

@@ -16,7 +16,13 @@ pub enum Format {
 }
 
 impl Format {
-    pub const ALL: [Format; 5] = [Format::Pdf, Format::Docx, Format::Xlsx, Format::Image, Format::Zip];
+    pub const ALL: [Format; 5] = [
+        Format::Pdf,
+        Format::Docx,
+        Format::Xlsx,
+        Format::Image,
+        Format::Zip,
+    ];
 
     pub fn parse(name: &str) -> Option<Format> {
         Self::ALL.into_iter().find(|f| f.as_str() == name)

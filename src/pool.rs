@@ -133,7 +133,10 @@ mod tests {
     #[tokio::test]
     async fn queue_wait_ends_at_the_deadline() {
         let pool = Pool::new(1, 4);
-        let _busy = pool.acquire(Instant::now() + Duration::from_secs(10)).await.expect("free");
+        let _busy = pool
+            .acquire(Instant::now() + Duration::from_secs(10))
+            .await
+            .expect("free");
         let soon = Instant::now() + Duration::from_millis(30);
         assert_eq!(pool.acquire(soon).await.err(), Some(Rejected::QueueTimeout));
         assert_eq!(pool.queued(), 0);

@@ -94,11 +94,7 @@ pub fn render(job: &Job, ctx: &RenderCtx, sink: &mut dyn Sink) -> Result<(), Ren
 
 /// Renders with panics caught and turned into [`RenderError::Panicked`], so a
 /// bug in one generator fails one job instead of a worker.
-pub fn render_catching(
-    job: &Job,
-    ctx: &RenderCtx,
-    sink: &mut dyn Sink,
-) -> Result<(), RenderError> {
+pub fn render_catching(job: &Job, ctx: &RenderCtx, sink: &mut dyn Sink) -> Result<(), RenderError> {
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| render(job, ctx, sink))) {
         Ok(result) => result,
         Err(payload) => {

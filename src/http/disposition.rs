@@ -44,12 +44,18 @@ mod tests {
     fn ascii_and_unicode_names() {
         for (name, expect) in [
             ("report.xlsx", "attachment; filename=\"report.xlsx\""),
-            ("a \"b\".xlsx", "attachment; filename=\"a _b_.xlsx\"; filename*=UTF-8''a%20%22b%22.xlsx"),
+            (
+                "a \"b\".xlsx",
+                "attachment; filename=\"a _b_.xlsx\"; filename*=UTF-8''a%20%22b%22.xlsx",
+            ),
             (
                 "Überblick 2026.xlsx",
                 "attachment; filename=\"_berblick 2026.xlsx\"; filename*=UTF-8''%C3%9Cberblick%202026.xlsx",
             ),
-            ("счёт.pdf", "attachment; filename=\"____.pdf\"; filename*=UTF-8''%D1%81%D1%87%D1%91%D1%82.pdf"),
+            (
+                "счёт.pdf",
+                "attachment; filename=\"____.pdf\"; filename*=UTF-8''%D1%81%D1%87%D1%91%D1%82.pdf",
+            ),
         ] {
             assert_eq!(attachment(name), expect);
         }

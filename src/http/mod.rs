@@ -3,8 +3,8 @@
 
 mod disposition;
 mod docs;
-mod prom;
 mod problem;
+mod prom;
 mod render;
 pub mod serve;
 mod stream;
@@ -61,7 +61,9 @@ impl Default for ServiceConfig {
 
 /// One worker per core.
 pub fn default_workers() -> usize {
-    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2)
 }
 
 /// What every handler shares.
@@ -75,7 +77,12 @@ pub struct AppState {
 impl AppState {
     pub fn new(config: ServiceConfig, templates: Catalog) -> Arc<Self> {
         let pool = Pool::new(config.workers, config.queue_depth);
-        Arc::new(Self { config, pool, templates, ready: AtomicBool::new(true) })
+        Arc::new(Self {
+            config,
+            pool,
+            templates,
+            ready: AtomicBool::new(true),
+        })
     }
 
     /// Marks the service as draining: `/readyz` answers 503 from now on so a
@@ -136,11 +143,19 @@ async fn observe(mut request: Request, next: Next) -> Response {
     let mut response = next.run(request).instrument(span.clone()).await;
 
     let status = response.status().as_u16();
-    let format = response.extensions().get::<FormatLabel>().map_or("none", |f| f.0);
+    let format = response
+        .extensions()
+        .get::<FormatLabel>()
+        .map_or("none", |f| f.0);
     let elapsed = started.elapsed();
     prom::record_request(&route, method.as_str(), status, format, elapsed);
     span.in_scope(|| {
-        tracing::info!(status, format, duration_ms = elapsed.as_secs_f64() * 1e3, "request done")
+        tracing::info!(
+            status,
+            format,
+            duration_ms = elapsed.as_secs_f64() * 1e3,
+            "request done"
+        )
     });
     if let Ok(value) = HeaderValue::from_str(&id) {
         response.headers_mut().insert(X_REQUEST_ID.clone(), value);
@@ -158,7 +173,11 @@ async fn not_found(request: Request) -> Problem {
         404,
         "not-found",
         "Not found",
-        format!("no route {} {}; GET /docs lists the API", request.method(), request.uri().path()),
+        format!(
+            "no route {} {}; GET /docs lists the API",
+            request.method(),
+            request.uri().path()
+        ),
     )
 }
 
@@ -167,7 +186,11 @@ async fn method_not_allowed(request: Request) -> Response {
         405,
         "method-not-allowed",
         "Method not allowed",
-        format!("{} is not allowed on {}", request.method(), request.uri().path()),
+        format!(
+            "{} is not allowed on {}",
+            request.method(),
+            request.uri().path()
+        ),
     );
     problem.into_response()
 }
@@ -214,6 +237,10 @@ pub async fn readyz(State(state): State<Arc<AppState>>) -> Response {
         in_flight: state.pool.in_flight(),
         queued: state.pool.queued(),
     };
-    let status = if ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let status = if ready {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
     (status, Json(body)).into_response()
 }

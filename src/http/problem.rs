@@ -25,7 +25,11 @@ impl IntoResponse for Problem {
 impl From<JobError> for Problem {
     fn from(err: JobError) -> Self {
         match err {
-            JobError::Malformed { message, line, column } => {
+            JobError::Malformed {
+                message,
+                line,
+                column,
+            } => {
                 let mut p = Problem::new(
                     400,
                     "malformed-json",

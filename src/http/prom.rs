@@ -62,7 +62,13 @@ fn describe() {
     metrics::gauge!("docsmith_queue_depth").increment(0.0);
 }
 
-pub fn record_request(route: &str, method: &str, status: u16, format: &'static str, elapsed: Duration) {
+pub fn record_request(
+    route: &str,
+    method: &str,
+    status: u16,
+    format: &'static str,
+    elapsed: Duration,
+) {
     let labels = [
         ("route", route.to_owned()),
         ("method", method.to_owned()),

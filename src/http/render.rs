@@ -35,18 +35,27 @@ async fn read_job(state: &AppState, request: Request) -> Result<(Job, Uploads), 
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_ascii_lowercase();
-    let essence = content_type.split(';').next().unwrap_or("").trim().to_owned();
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_owned();
     let (json, uploads) = match essence.as_str() {
         "application/json" => {
-            let body = Bytes::from_request(request, &()).await.map_err(|rejection| {
-                body_problem(rejection.status().as_u16(), &rejection.body_text())
-            })?;
+            let body = Bytes::from_request(request, &())
+                .await
+                .map_err(|rejection| {
+                    body_problem(rejection.status().as_u16(), &rejection.body_text())
+                })?;
             (body, Uploads::new())
         }
         "multipart/form-data" => read_multipart(request).await?,
         "" => return Err(unsupported_media_type("the request has no Content-Type")),
         other => {
-            return Err(unsupported_media_type(&format!("Content-Type {other:?} is not accepted")));
+            return Err(unsupported_media_type(&format!(
+                "Content-Type {other:?} is not accepted"
+            )));
         }
     };
     let request = job::parse(&json)?;
@@ -133,9 +142,12 @@ pub async fn validate(State(state): State<Arc<AppState>>, request: Request) -> R
     match read_job(&state, request).await {
         Ok((job, _)) => {
             let label = FormatLabel(job.format.as_str());
-            let mut response =
-                Json(Validation { valid: true, format: job.format, filename: job.filename })
-                    .into_response();
+            let mut response = Json(Validation {
+                valid: true,
+                format: job.format,
+                filename: job.filename,
+            })
+            .into_response();
             response.extensions_mut().insert(label);
             response
         }

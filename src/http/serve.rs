@@ -34,7 +34,10 @@ pub async fn run(
         let state = state.clone();
         tokio::spawn(async move {
             shutdown_signal().await;
-            tracing::info!(grace_s = grace.as_secs(), "shutting down: finishing in-flight jobs");
+            tracing::info!(
+                grace_s = grace.as_secs(),
+                "shutting down: finishing in-flight jobs"
+            );
             state.set_draining();
             let _ = stop_tx.send(true);
         });

@@ -39,7 +39,11 @@ pub struct ChannelSink {
 
 impl ChannelSink {
     pub fn new(tx: mpsc::Sender<Msg>) -> Self {
-        Self { tx, buf: Vec::new(), sent_any: false }
+        Self {
+            tx,
+            buf: Vec::new(),
+            sent_any: false,
+        }
     }
 
     pub fn sent_any(&self) -> bool {
@@ -122,7 +126,10 @@ pub fn body_stream(
             }
             Some(Msg::Failed(problem)) => {
                 tracing::warn!(detail = %problem.detail, "rendering failed mid-stream; cutting the response");
-                Some((Err(io::Error::other("rendering failed mid-stream")), (rx, guard)))
+                Some((
+                    Err(io::Error::other("rendering failed mid-stream")),
+                    (rx, guard),
+                ))
             }
             None => None,
         }

@@ -31,7 +31,11 @@ pub enum JobBody {
 #[derive(Debug)]
 pub enum JobError {
     /// The body is not JSON (400). Line and column are 1-based.
-    Malformed { message: String, line: usize, column: usize },
+    Malformed {
+        message: String,
+        line: usize,
+        column: usize,
+    },
     /// Well-formed but wrong: every problem found (422).
     Invalid(Vec<FieldError>),
     /// `template` names no template (404).
@@ -43,7 +47,16 @@ pub enum JobError {
 impl fmt::Display for JobError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            JobError::Malformed { message, .. } => write!(f, "malformed JSON: {message}"),
+            JobError::Malformed {
+                message,
+                line,
+                column,
+            } => {
+                write!(
+                    f,
+                    "malformed JSON at line {line}, column {column}: {message}"
+                )
+            }
             JobError::Invalid(errors) => {
                 write!(f, "invalid job:")?;
                 for e in errors {
@@ -53,7 +66,10 @@ impl fmt::Display for JobError {
             }
             JobError::UnknownTemplate(name) => write!(f, "unknown template {name:?}"),
             JobError::NotImplemented(format) => {
-                write!(f, "format {format:?} is not available in this version of docsmith")
+                write!(
+                    f,
+                    "format {format:?} is not available in this version of docsmith"
+                )
             }
         }
     }
@@ -82,9 +98,10 @@ pub fn parse(bytes: &[u8]) -> Result<JobRequest, JobError> {
             let pointer = path_to_pointer(err.path());
             let inner = err.into_inner();
             match inner.classify() {
-                serde_json::error::Category::Data => {
-                    Err(JobError::Invalid(vec![FieldError::new(pointer, data_message(&inner))]))
-                }
+                serde_json::error::Category::Data => Err(JobError::Invalid(vec![FieldError::new(
+                    pointer,
+                    data_message(&inner),
+                )])),
                 _ => Err(JobError::Malformed {
                     message: strip_position(&inner.to_string()),
                     line: inner.line(),
@@ -136,13 +153,19 @@ pub fn validate(request: JobRequest, templates: &Catalog) -> Result<Job, JobErro
 
     let format = match request.format.as_deref() {
         None => {
-            diags.error("/format", format!("missing required field; expected one of {}", format_list()));
+            diags.error(
+                "/format",
+                format!("missing required field; expected one of {}", format_list()),
+            );
             None
         }
         Some(name) => match Format::parse(name) {
             Some(format) => Some(format),
             None => {
-                diags.error("/format", format!("unknown format {name:?}; expected one of {}", format_list()));
+                diags.error(
+                    "/format",
+                    format!("unknown format {name:?}; expected one of {}", format_list()),
+                );
                 None
             }
         },
@@ -186,7 +209,11 @@ pub fn validate(request: JobRequest, templates: &Catalog) -> Result<Job, JobErro
     };
 
     match body {
-        Some(body) if diags.is_empty() => Ok(Job { format, filename, body }),
+        Some(body) if diags.is_empty() => Ok(Job {
+            format,
+            filename,
+            body,
+        }),
         _ => Err(JobError::Invalid(diags.into_errors())),
     }
 }
@@ -215,7 +242,10 @@ fn validate_xlsx(
     }
     match (request.workbook, &request.template) {
         (Some(_), Some(_)) => {
-            diags.error("/template", "give either `workbook` or `template`, not both");
+            diags.error(
+                "/template",
+                "give either `workbook` or `template`, not both",
+            );
             None
         }
         (None, Some(name)) => {
@@ -241,16 +271,29 @@ fn validate_xlsx(
 }
 
 fn format_list() -> String {
-    Format::ALL.iter().map(|f| f.as_str()).collect::<Vec<_>>().join(", ")
+    Format::ALL
+        .iter()
+        .map(|f| f.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn check_filename(name: &str, diags: &mut Diagnostics) {
     if name.trim().is_empty() {
         diags.error("/filename", "must not be empty");
     } else if name.len() > MAX_FILENAME_BYTES {
-        diags.error("/filename", format!("longer than {MAX_FILENAME_BYTES} bytes"));
-    } else if name.chars().any(|c| c.is_control() || c == '/' || c == '\\') {
-        diags.error("/filename", "must be a plain file name: no path separators or control characters");
+        diags.error(
+            "/filename",
+            format!("longer than {MAX_FILENAME_BYTES} bytes"),
+        );
+    } else if name
+        .chars()
+        .any(|c| c.is_control() || c == '/' || c == '\\')
+    {
+        diags.error(
+            "/filename",
+            "must be a plain file name: no path separators or control characters",
+        );
     } else if name == "." || name == ".." {
         diags.error("/filename", "must be a plain file name");
     }
@@ -263,10 +306,18 @@ mod tests {
     fn check_parse_error(input: &str, expect: &str) {
         match parse(input.as_bytes()) {
             Err(JobError::Malformed { line, column, .. }) => {
-                assert_eq!(format!("malformed {line}:{column}"), expect, "input {input}")
+                assert_eq!(
+                    format!("malformed {line}:{column}"),
+                    expect,
+                    "input {input}"
+                )
             }
             Err(JobError::Invalid(errors)) => {
-                assert_eq!(format!("invalid {}", errors[0].pointer), expect, "input {input}")
+                assert_eq!(
+                    format!("invalid {}", errors[0].pointer),
+                    expect,
+                    "input {input}"
+                )
             }
             other => panic!("{input}: unexpected {other:?}"),
         }

@@ -17,7 +17,12 @@ fn docsmith(args: &[&str], stdin: Option<&[u8]>) -> Output {
         .spawn()
         .expect("docsmith runs");
     if let Some(input) = stdin {
-        child.stdin.take().expect("stdin").write_all(input).expect("write stdin");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(input)
+            .expect("write stdin");
     }
     drop(child.stdin.take());
     child.wait_with_output().expect("docsmith exits")
@@ -36,8 +41,20 @@ fn render_writes_the_file_named_by_output() {
     let job_path = dir.join("job.json");
     std::fs::write(&job_path, sales_job(12).to_string()).expect("write job");
     let out = dir.join("out.xlsx");
-    let run = docsmith(&["render", job_path.to_str().expect("utf-8"), "-o", out.to_str().expect("utf-8")], None);
-    assert!(run.status.success(), "stderr: {}", String::from_utf8_lossy(&run.stderr));
+    let run = docsmith(
+        &[
+            "render",
+            job_path.to_str().expect("utf-8"),
+            "-o",
+            out.to_str().expect("utf-8"),
+        ],
+        None,
+    );
+    assert!(
+        run.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&run.stderr)
+    );
     let bytes = std::fs::read(&out).expect("output written");
     let sheets = read_xlsx(&bytes);
     assert_eq!(sheets[0].1.len(), 13);
@@ -48,7 +65,11 @@ fn render_writes_the_file_named_by_output() {
 fn render_to_stdout_from_stdin() {
     let job = sales_job(3).to_string();
     let run = docsmith(&["render", "-", "-o", "-"], Some(job.as_bytes()));
-    assert!(run.status.success(), "stderr: {}", String::from_utf8_lossy(&run.stderr));
+    assert!(
+        run.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&run.stderr)
+    );
     assert_eq!(read_xlsx(&run.stdout)[0].1.len(), 4);
 }
 
@@ -62,7 +83,11 @@ fn render_defaults_to_the_job_filename() {
         .current_dir(&dir)
         .output()
         .expect("docsmith runs");
-    assert!(run.status.success(), "stderr: {}", String::from_utf8_lossy(&run.stderr));
+    assert!(
+        run.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&run.stderr)
+    );
     assert!(dir.join("sales.xlsx").is_file());
 }
 
@@ -71,7 +96,10 @@ fn invalid_job_exits_2_and_lists_pointers() {
     let job = json!({"format": "xlsx", "workbook": {"sheets": [{
         "name": "S", "columns": [{"header": "N", "type": "number"}], "rows": [["x"], [1], ["y"]]
     }]}});
-    let run = docsmith(&["render", "-", "-o", "-"], Some(job.to_string().as_bytes()));
+    let run = docsmith(
+        &["render", "-", "-o", "-"],
+        Some(job.to_string().as_bytes()),
+    );
     assert_eq!(run.status.code(), Some(2));
     assert!(run.stdout.is_empty(), "no document on failure");
     let stderr = String::from_utf8_lossy(&run.stderr);
@@ -80,12 +108,19 @@ fn invalid_job_exits_2_and_lists_pointers() {
 
     let run = docsmith(&["validate", "-"], Some(b"{\"format\": \"xlsx\",\n oops"));
     assert_eq!(run.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&run.stderr).contains("line 2"), "{}", String::from_utf8_lossy(&run.stderr));
+    assert!(
+        String::from_utf8_lossy(&run.stderr).contains("line 2"),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
 }
 
 #[test]
 fn render_checks_file_arguments() {
-    let run = docsmith(&["render", "-", "--file", "logo=/no/such/file.png"], Some(b"{}"));
+    let run = docsmith(
+        &["render", "-", "--file", "logo=/no/such/file.png"],
+        Some(b"{}"),
+    );
     assert_eq!(run.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&run.stderr).contains("logo"));
 }
@@ -95,6 +130,10 @@ fn validate_accepts_the_samples() {
     for name in ["xlsx-sales-report.json", "xlsx-all-types.json"] {
         let path = repo_path(&format!("samples/{name}"));
         let run = docsmith(&["validate", path.to_str().expect("utf-8")], None);
-        assert!(run.status.success(), "{name}: {}", String::from_utf8_lossy(&run.stderr));
+        assert!(
+            run.status.success(),
+            "{name}: {}",
+            String::from_utf8_lossy(&run.stderr)
+        );
     }
 }

@@ -12,13 +12,29 @@ use serde_json::json;
 use crate::support::*;
 
 fn assert_problem(reply: &Reply, status: u16) {
-    assert_eq!(reply.status.as_u16(), status, "body: {}", String::from_utf8_lossy(&reply.body));
+    assert_eq!(
+        reply.status.as_u16(),
+        status,
+        "body: {}",
+        String::from_utf8_lossy(&reply.body)
+    );
     assert_eq!(reply.header("content-type"), "application/problem+json");
     let body = reply.json();
     assert_eq!(body["status"], status);
-    assert!(body["type"].as_str().is_some_and(|t| t.starts_with("https://")), "{body}");
-    assert!(body["title"].as_str().is_some_and(|t| !t.is_empty()), "{body}");
-    assert!(body["detail"].as_str().is_some_and(|t| !t.is_empty()), "{body}");
+    assert!(
+        body["type"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("https://")),
+        "{body}"
+    );
+    assert!(
+        body["title"].as_str().is_some_and(|t| !t.is_empty()),
+        "{body}"
+    );
+    assert!(
+        body["detail"].as_str().is_some_and(|t| !t.is_empty()),
+        "{body}"
+    );
 }
 
 #[tokio::test]
@@ -31,12 +47,20 @@ async fn renders_xlsx_with_headers_and_readable_cells() {
         .body(Body::from(job.to_string()))
         .expect("request");
     let reply = send(&state, request).await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", String::from_utf8_lossy(&reply.body));
+    assert_eq!(
+        reply.status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&reply.body)
+    );
     assert_eq!(
         reply.header("content-type"),
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     );
-    assert_eq!(reply.header("content-disposition"), "attachment; filename=\"sales.xlsx\"");
+    assert_eq!(
+        reply.header("content-disposition"),
+        "attachment; filename=\"sales.xlsx\""
+    );
     assert_eq!(reply.header("x-request-id"), "req-abc-123");
     assert_eq!(reply.header("content-length"), reply.body.len().to_string());
 
@@ -49,7 +73,11 @@ async fn renders_xlsx_with_headers_and_readable_cells() {
     assert_eq!(rows[1][1], Data::String("North".into()));
     assert_eq!(rows[1][2].as_f64(), Some(1.0));
     assert_eq!(rows[2][3].as_f64(), Some(20.5));
-    assert!(matches!(rows[1][0], Data::DateTime(_)), "date cell is a real date: {:?}", rows[1][0]);
+    assert!(
+        matches!(rows[1][0], Data::DateTime(_)),
+        "date cell is a real date: {:?}",
+        rows[1][0]
+    );
 }
 
 #[tokio::test]
@@ -77,12 +105,25 @@ async fn unicode_filename_gets_rfc6266_filename_star() {
 #[tokio::test]
 async fn malformed_json_is_400_with_line_and_column() {
     let state = state_with(test_config());
-    let reply = send(&state, post_json("/v1/render", "{\n  \"format\": \"xlsx\",\n  \"workbook\": }\n")).await;
+    let reply = send(
+        &state,
+        post_json(
+            "/v1/render",
+            "{\n  \"format\": \"xlsx\",\n  \"workbook\": }\n",
+        ),
+    )
+    .await;
     assert_problem(&reply, 400);
     let body = reply.json();
     assert_eq!(body["line"], 3);
     assert_eq!(body["column"], 15);
-    assert!(body["detail"].as_str().unwrap_or("").contains("line 3, column 15"), "{body}");
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap_or("")
+            .contains("line 3, column 15"),
+        "{body}"
+    );
 }
 
 #[tokio::test]
@@ -93,13 +134,18 @@ async fn wrong_or_missing_content_type_is_415() {
         .body(Body::from(sales_job(1).to_string()))
         .expect("request");
     assert_problem(&send(&state, request).await, 415);
-    let request = Request::post("/v1/render").body(Body::from("{}")).expect("request");
+    let request = Request::post("/v1/render")
+        .body(Body::from("{}"))
+        .expect("request");
     assert_problem(&send(&state, request).await, 415);
 }
 
 #[tokio::test]
 async fn body_over_the_limit_is_413() {
-    let state = state_with(ServiceConfig { max_body: 1024, ..test_config() });
+    let state = state_with(ServiceConfig {
+        max_body: 1024,
+        ..test_config()
+    });
     let reply = send(&state, post_json("/v1/render", sales_job(200).to_string())).await;
     assert_problem(&reply, 413);
 }
@@ -145,7 +191,10 @@ async fn invalid_job_lists_every_problem_with_pointers() {
         "/workbook/sheets/0/rows/1/0",
         "/workbook/sheets/0/rows/1/1",
     ] {
-        assert!(pointers.iter().any(|p| p == expected), "missing {expected} in {pointers:?}");
+        assert!(
+            pointers.iter().any(|p| p == expected),
+            "missing {expected} in {pointers:?}"
+        );
     }
 }
 
@@ -173,8 +222,16 @@ async fn formats_not_built_yet_are_501() {
 
 #[tokio::test]
 async fn full_queue_is_503_with_retry_after() {
-    let state = state_with(ServiceConfig { workers: 1, queue_depth: 0, ..test_config() });
-    let busy = state.pool.acquire(Instant::now() + Duration::from_secs(30)).await.expect("free");
+    let state = state_with(ServiceConfig {
+        workers: 1,
+        queue_depth: 0,
+        ..test_config()
+    });
+    let busy = state
+        .pool
+        .acquire(Instant::now() + Duration::from_secs(30))
+        .await
+        .expect("free");
     let reply = send(&state, post_json("/v1/render", sales_job(2).to_string())).await;
     assert_problem(&reply, 503);
     assert_eq!(reply.header("retry-after"), "1");
@@ -185,10 +242,18 @@ async fn full_queue_is_503_with_retry_after() {
 
 #[tokio::test]
 async fn queue_wait_past_the_job_timeout_is_503() {
-    let config =
-        ServiceConfig { workers: 1, queue_depth: 4, job_timeout: Duration::from_millis(100), ..test_config() };
+    let config = ServiceConfig {
+        workers: 1,
+        queue_depth: 4,
+        job_timeout: Duration::from_millis(100),
+        ..test_config()
+    };
     let state = state_with(config);
-    let _busy = state.pool.acquire(Instant::now() + Duration::from_secs(30)).await.expect("free");
+    let _busy = state
+        .pool
+        .acquire(Instant::now() + Duration::from_secs(30))
+        .await
+        .expect("free");
     let started = Instant::now();
     let reply = send(&state, post_json("/v1/render", sales_job(2).to_string())).await;
     assert_problem(&reply, 503);
@@ -199,9 +264,16 @@ async fn queue_wait_past_the_job_timeout_is_503() {
 #[tokio::test]
 async fn job_past_its_deadline_is_504() {
     // The deadline runs from arrival; parsing 20,000 rows takes longer than 1 ms.
-    let config = ServiceConfig { job_timeout: Duration::from_millis(1), ..test_config() };
+    let config = ServiceConfig {
+        job_timeout: Duration::from_millis(1),
+        ..test_config()
+    };
     let state = state_with(config);
-    let reply = send(&state, post_json("/v1/render", sales_job(20_000).to_string())).await;
+    let reply = send(
+        &state,
+        post_json("/v1/render", sales_job(20_000).to_string()),
+    )
+    .await;
     assert_problem(&reply, 504);
     // The worker is released.
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -216,7 +288,10 @@ async fn validate_answers_without_rendering() {
     let state = state_with(test_config());
     let reply = send(&state, post_json("/v1/validate", sales_job(3).to_string())).await;
     assert_eq!(reply.status, StatusCode::OK);
-    assert_eq!(reply.json(), json!({"valid": true, "format": "xlsx", "filename": "sales.xlsx"}));
+    assert_eq!(
+        reply.json(),
+        json!({"valid": true, "format": "xlsx", "filename": "sales.xlsx"})
+    );
     let reply = send(&state, post_json("/v1/validate", r#"{"format": "xlsx"}"#)).await;
     assert_problem(&reply, 422);
     assert_eq!(reply.pointers(), ["/workbook"]);
@@ -233,18 +308,29 @@ async fn multipart_job_part_is_accepted() {
         sales_job(3)
     );
     let request = Request::post("/v1/render")
-        .header("content-type", format!("multipart/form-data; boundary={boundary}"))
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
         .body(Body::from(body))
         .expect("request");
     let reply = send(&state, request).await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", String::from_utf8_lossy(&reply.body));
+    assert_eq!(
+        reply.status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&reply.body)
+    );
     assert_eq!(read_xlsx(&reply.body)[0].1.len(), 4);
 
     let body = format!(
         "--{boundary}\r\nContent-Disposition: form-data; name=\"other\"\r\n\r\nx\r\n--{boundary}--\r\n"
     );
     let request = Request::post("/v1/render")
-        .header("content-type", format!("multipart/form-data; boundary={boundary}"))
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
         .body(Body::from(body))
         .expect("request");
     assert_problem(&send(&state, request).await, 422);
@@ -286,23 +372,46 @@ async fn openapi_document_covers_the_routes() {
     let reply = send(&state, get("/openapi.json")).await;
     assert_eq!(reply.status, StatusCode::OK);
     let spec = reply.json();
-    assert!(spec["openapi"].as_str().is_some_and(|v| v.starts_with("3.1")), "{}", spec["openapi"]);
-    for path in ["/v1/render", "/v1/validate", "/healthz", "/readyz", "/metrics", "/openapi.json"] {
+    assert!(
+        spec["openapi"]
+            .as_str()
+            .is_some_and(|v| v.starts_with("3.1")),
+        "{}",
+        spec["openapi"]
+    );
+    for path in [
+        "/v1/render",
+        "/v1/validate",
+        "/healthz",
+        "/readyz",
+        "/metrics",
+        "/openapi.json",
+    ] {
         assert!(spec["paths"][path].is_object(), "spec lacks {path}");
     }
     for schema in ["JobRequest", "Problem", "FieldError", "WorkbookSpec"] {
-        assert!(spec["components"]["schemas"][schema].is_object(), "spec lacks schema {schema}");
+        assert!(
+            spec["components"]["schemas"][schema].is_object(),
+            "spec lacks schema {schema}"
+        );
     }
     let page = send(&state, get("/docs")).await;
     assert_eq!(page.status, StatusCode::OK);
     let html = String::from_utf8(page.body).expect("utf-8");
     assert!(html.contains("/openapi.json"));
-    assert!(!html.contains("https://"), "the docs page loads nothing from other hosts");
+    assert!(
+        !html.contains("https://"),
+        "the docs page loads nothing from other hosts"
+    );
 }
 
 /// Starts the service on a loopback port; returns its base URL.
-async fn serve_on_socket(config: ServiceConfig) -> (String, std::sync::Arc<docsmith::http::AppState>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
+async fn serve_on_socket(
+    config: ServiceConfig,
+) -> (String, std::sync::Arc<docsmith::http::AppState>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind loopback");
     let addr = listener.local_addr().expect("addr");
     let state = state_with(config);
     let router = app(state.clone());
@@ -314,14 +423,25 @@ async fn serve_on_socket(config: ServiceConfig) -> (String, std::sync::Arc<docsm
 
 #[tokio::test]
 async fn real_socket_statuses() {
-    let (base, state) =
-        serve_on_socket(ServiceConfig { max_body: 64 * 1024, workers: 1, queue_depth: 0, ..test_config() }).await;
+    let (base, state) = serve_on_socket(ServiceConfig {
+        max_body: 64 * 1024,
+        workers: 1,
+        queue_depth: 0,
+        ..test_config()
+    })
+    .await;
     let client = reqwest::Client::new();
     let post = |body: String, content_type: &'static str| {
-        client.post(format!("{base}/v1/render")).header("content-type", content_type).body(body).send()
+        client
+            .post(format!("{base}/v1/render"))
+            .header("content-type", content_type)
+            .body(body)
+            .send()
     };
 
-    let ok = post(sales_job(10).to_string(), "application/json").await.expect("request");
+    let ok = post(sales_job(10).to_string(), "application/json")
+        .await
+        .expect("request");
     assert_eq!(ok.status(), 200);
     let bytes = ok.bytes().await.expect("body");
     assert_eq!(read_xlsx(&bytes)[0].1.len(), 11);
@@ -330,9 +450,21 @@ async fn real_socket_statuses() {
         ("{ nope".into(), "application/json", 400),
         (sales_job(10).to_string(), "text/csv", 415),
         (sales_job(2000).to_string(), "application/json", 413),
-        (json!({"format": "xlsx", "template": "missing"}).to_string(), "application/json", 404),
-        (json!({"format": "xlsx", "workbook": {"sheets": []}}).to_string(), "application/json", 422),
-        (json!({"format": "pdf", "template_source": "<document/>"}).to_string(), "application/json", 501),
+        (
+            json!({"format": "xlsx", "template": "missing"}).to_string(),
+            "application/json",
+            404,
+        ),
+        (
+            json!({"format": "xlsx", "workbook": {"sheets": []}}).to_string(),
+            "application/json",
+            422,
+        ),
+        (
+            json!({"format": "pdf", "template_source": "<document/>"}).to_string(),
+            "application/json",
+            501,
+        ),
     ];
     for (body, content_type, status) in cases {
         let reply = post(body, content_type).await.expect("request");
@@ -340,21 +472,39 @@ async fn real_socket_statuses() {
         assert_eq!(reply.headers()["content-type"], "application/problem+json");
     }
 
-    let busy = state.pool.acquire(Instant::now() + Duration::from_secs(30)).await.expect("free");
-    let reply = post(sales_job(2).to_string(), "application/json").await.expect("request");
+    let busy = state
+        .pool
+        .acquire(Instant::now() + Duration::from_secs(30))
+        .await
+        .expect("free");
+    let reply = post(sales_job(2).to_string(), "application/json")
+        .await
+        .expect("request");
     assert_eq!(reply.status(), 503);
     assert_eq!(reply.headers()["retry-after"], "1");
     drop(busy);
 
-    let reply = client.get(format!("{base}/nope")).send().await.expect("request");
+    let reply = client
+        .get(format!("{base}/nope"))
+        .send()
+        .await
+        .expect("request");
     assert_eq!(reply.status(), 404);
-    let reply = client.delete(format!("{base}/v1/render")).send().await.expect("request");
+    let reply = client
+        .delete(format!("{base}/v1/render"))
+        .send()
+        .await
+        .expect("request");
     assert_eq!(reply.status(), 405);
 }
 
 #[tokio::test]
 async fn client_disconnect_cancels_its_job() {
-    let (base, state) = serve_on_socket(ServiceConfig { workers: 1, ..test_config() }).await;
+    let (base, state) = serve_on_socket(ServiceConfig {
+        workers: 1,
+        ..test_config()
+    })
+    .await;
     // Large enough to take a while to render in a test build.
     let job = sales_job(300_000).to_string();
 
@@ -393,7 +543,10 @@ async fn client_disconnect_cancels_its_job() {
     // The request future is dropped here: the connection closes.
     let left = Instant::now();
     while state.pool.in_flight() > 0 {
-        assert!(left.elapsed() < Duration::from_secs(60), "the worker was not freed");
+        assert!(
+            left.elapsed() < Duration::from_secs(60),
+            "the worker was not freed"
+        );
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     let freed = left.elapsed();
@@ -401,4 +554,33 @@ async fn client_disconnect_cancels_its_job() {
         freed < full / 2,
         "the worker was freed after {freed:?}; an uncancelled render takes {full:?}"
     );
+}
+
+#[tokio::test]
+async fn every_sample_job_renders_over_http() {
+    let state = state_with(test_config());
+    for name in ["xlsx-sales-report.json", "xlsx-all-types.json"] {
+        let job = sample(name);
+        let reply = send(&state, post_json("/v1/render", job.to_string())).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::OK,
+            "{name}: {}",
+            String::from_utf8_lossy(&reply.body)
+        );
+        let filename = job["filename"].as_str().expect("samples name their file");
+        assert_eq!(
+            reply.header("content-disposition"),
+            format!("attachment; filename=\"{filename}\"")
+        );
+        let sheets = read_xlsx(&reply.body);
+        let expected: Vec<&str> = job["workbook"]["sheets"]
+            .as_array()
+            .expect("sheets")
+            .iter()
+            .map(|s| s["name"].as_str().expect("named"))
+            .collect();
+        let names: Vec<&str> = sheets.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, expected, "{name}");
+    }
 }

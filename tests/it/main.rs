@@ -3,5 +3,6 @@
 
 mod cli;
 mod http;
+mod serve;
 mod support;
 mod xlsx;

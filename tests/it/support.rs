@@ -24,7 +24,11 @@ pub fn sample(name: &str) -> Value {
 }
 
 pub fn test_config() -> ServiceConfig {
-    ServiceConfig { workers: 2, queue_depth: 8, ..ServiceConfig::default() }
+    ServiceConfig {
+        workers: 2,
+        queue_depth: 8,
+        ..ServiceConfig::default()
+    }
 }
 
 pub fn state_with(config: ServiceConfig) -> Arc<AppState> {
@@ -40,33 +44,60 @@ pub struct Reply {
 
 impl Reply {
     pub fn json(&self) -> Value {
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|e| panic!("body is not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
+            panic!(
+                "body is not JSON ({e}): {}",
+                String::from_utf8_lossy(&self.body)
+            )
+        })
     }
 
     pub fn header(&self, name: &str) -> &str {
-        self.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
     }
 
     /// Pointers of a problem's `errors[]`.
     pub fn pointers(&self) -> Vec<String> {
         self.json()["errors"]
             .as_array()
-            .map(|a| a.iter().map(|e| e["pointer"].as_str().unwrap_or("").to_owned()).collect())
+            .map(|a| {
+                a.iter()
+                    .map(|e| e["pointer"].as_str().unwrap_or("").to_owned())
+                    .collect()
+            })
             .unwrap_or_default()
     }
 }
 
 pub async fn send(state: &Arc<AppState>, request: Request<Body>) -> Reply {
-    let response = app(state.clone()).oneshot(request).await.expect("router answers");
+    let response = app(state.clone())
+        .oneshot(request)
+        .await
+        .expect("router answers");
     let status = response.status();
     let headers = response.headers().clone();
-    let body = response.into_body().collect().await.expect("body").to_bytes().to_vec();
-    Reply { status, headers, body }
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .expect("body")
+        .to_bytes()
+        .to_vec();
+    Reply {
+        status,
+        headers,
+        body,
+    }
 }
 
 pub fn post_json(path: &str, body: impl Into<Body>) -> Request<Body> {
-    Request::post(path).header("content-type", "application/json").body(body.into()).expect("request")
+    Request::post(path)
+        .header("content-type", "application/json")
+        .body(body.into())
+        .expect("request")
 }
 
 pub fn get(path: &str) -> Request<Body> {
@@ -75,7 +106,8 @@ pub fn get(path: &str) -> Request<Body> {
 
 /// Every sheet of an XLSX file: name and rows of calamine cells.
 pub fn read_xlsx(bytes: &[u8]) -> Vec<(String, Vec<Vec<Data>>)> {
-    let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes.to_vec())).expect("calamine opens the xlsx");
+    let mut book: Xlsx<_> =
+        Xlsx::new(Cursor::new(bytes.to_vec())).expect("calamine opens the xlsx");
     let names = book.sheet_names().to_vec();
     names
         .into_iter()

@@ -1,0 +1,102 @@
+//! `docsmith serve` as a process: start-up on the defaults, graceful shutdown.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::support::*;
+
+/// Starts `docsmith serve` on a free loopback port; returns the child and its URL.
+fn start(extra: &[&str]) -> (Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_docsmith"))
+        .args(["serve", "--addr", "127.0.0.1:0", "--log-format", "json"])
+        .args(extra)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("docsmith serve starts");
+    let stderr = child.stderr.take().expect("stderr");
+    let mut lines = BufReader::new(stderr).lines();
+    let url = loop {
+        let line = lines
+            .next()
+            .expect("serve logs its address")
+            .expect("utf-8 log line");
+        if let Some(i) = line.find("listening on http://") {
+            let rest = &line[i + "listening on ".len()..];
+            break rest.split('"').next().expect("url").to_owned();
+        }
+    };
+    // Keep draining the log so the server never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    (child, url)
+}
+
+#[tokio::test]
+async fn sigterm_lets_in_flight_jobs_finish() {
+    let (mut child, base) = start(&["--workers", "1"]);
+    let client = reqwest::Client::new();
+    let health = client
+        .get(format!("{base}/healthz"))
+        .send()
+        .await
+        .expect("healthz");
+    assert_eq!(health.status(), 200);
+
+    let job = sales_job(150_000).to_string();
+    let request = tokio::spawn({
+        let client = client.clone();
+        let url = format!("{base}/v1/render");
+        async move {
+            client
+                .post(url)
+                .header("content-type", "application/json")
+                .body(job)
+                .send()
+                .await
+        }
+    });
+    // Wait until the job renders, then ask the server to stop.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let ready: serde_json::Value = client
+            .get(format!("{base}/readyz"))
+            .send()
+            .await
+            .expect("readyz")
+            .json()
+            .await
+            .expect("json");
+        if ready["in_flight"].as_u64() == Some(1) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the job never started");
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+
+    let reply = request
+        .await
+        .expect("join")
+        .expect("the in-flight request is answered");
+    assert_eq!(reply.status(), 200);
+    let bytes = reply.bytes().await.expect("body");
+    assert_eq!(read_xlsx(&bytes)[0].1.len(), 150_001);
+
+    let status = tokio::task::spawn_blocking(move || child.wait())
+        .await
+        .expect("join")
+        .expect("wait");
+    assert!(
+        status.success(),
+        "serve exits cleanly after draining: {status:?}"
+    );
+    assert!(
+        client.get(format!("{base}/healthz")).send().await.is_err(),
+        "no longer listening"
+    );
+}
