@@ -1,58 +1,85 @@
-//! The bounded worker pool: at most `workers` jobs render at once, at most
+//! The bounded worker pool: `workers` threads render jobs, at most
 //! `queue_depth` more wait for a turn, and anything beyond that is turned away
 //! at once so the caller can answer 503 instead of piling up work.
 //!
-//! Rendering itself runs on tokio's blocking threads (`spawn_blocking`), never
-//! on the async executor; the semaphore here is what bounds it.
+//! Rendering runs on these threads, never on the async executor. A worker
+//! that finishes a job takes the next one from the queue itself, so a busy
+//! service has no hand-off through the async runtime between jobs.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Instant;
+use std::collections::VecDeque;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+/// A unit of work: renders one job and reports through its own channel.
+pub type Task = Box<dyn FnOnce() + Send + 'static>;
 
 #[derive(Debug)]
 pub struct Pool {
-    permits: Arc<Semaphore>,
+    shared: Arc<Shared>,
     workers: usize,
     queue_depth: usize,
-    queued: AtomicUsize,
+}
+
+#[derive(Debug)]
+struct Shared {
+    state: Mutex<State>,
+    wake: Condvar,
+}
+
+#[derive(Default)]
+struct State {
+    queue: VecDeque<Task>,
+    busy: usize,
+    closed: bool,
+}
+
+impl std::fmt::Debug for State {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("State")
+            .field("queued", &self.queue.len())
+            .field("busy", &self.busy)
+            .field("closed", &self.closed)
+            .finish()
+    }
 }
 
 /// Why a job got no worker.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Rejected {
-    /// The queue is full.
+    /// All workers are busy and the queue is full.
     QueueFull,
-    /// The job waited in the queue until its deadline.
-    QueueTimeout,
 }
 
-/// A worker slot; the job holds it until it has finished rendering.
-#[derive(Debug)]
-pub struct Slot {
-    _permit: OwnedSemaphorePermit,
-}
-
-/// Decrements the queue counter however the wait ends (granted, timed out,
-/// or the request future dropped because the client went away).
-struct QueuedGuard<'a>(&'a AtomicUsize);
-
-impl Drop for QueuedGuard<'_> {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::AcqRel);
-        metrics::gauge!("docsmith_queue_depth").decrement(1.0);
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // A task never runs under the lock, so a poisoned lock only means a
+        // panic in this module's bookkeeping; the state is still consistent.
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
 impl Pool {
+    /// Starts `workers` threads (at least one).
     pub fn new(workers: usize, queue_depth: usize) -> Self {
         let workers = workers.max(1);
+        let shared = Arc::new(Shared {
+            state: Mutex::new(State::default()),
+            wake: Condvar::new(),
+        });
+        for n in 0..workers {
+            let shared = Arc::clone(&shared);
+            let spawned = std::thread::Builder::new()
+                .name(format!("docsmith-worker-{n}"))
+                .spawn(move || work(&shared));
+            if let Err(err) = spawned {
+                tracing::error!(error = %err, "could not start a worker thread");
+            }
+        }
         Self {
-            permits: Arc::new(Semaphore::new(workers)),
+            shared,
             workers,
             queue_depth,
-            queued: AtomicUsize::new(0),
         }
     }
 
@@ -62,83 +89,135 @@ impl Pool {
 
     /// Jobs rendering right now.
     pub fn in_flight(&self) -> usize {
-        self.workers - self.permits.available_permits()
+        self.shared.lock().busy
     }
 
     /// Jobs waiting for a worker.
     pub fn queued(&self) -> usize {
-        self.queued.load(Ordering::Acquire)
+        self.shared.lock().queue.len()
     }
 
-    /// Waits for a worker until `deadline`.
-    pub async fn acquire(&self, deadline: Instant) -> Result<Slot, Rejected> {
-        // Fast path: a free worker and nobody waiting ahead of us.
-        if let Ok(permit) = Arc::clone(&self.permits).try_acquire_owned() {
-            return Ok(Slot { _permit: permit });
+    /// Queues `task`, or refuses at once when the queue is full.
+    pub fn try_submit(&self, task: Task) -> Result<(), Rejected> {
+        let mut state = self.shared.lock();
+        let idle = self.workers.saturating_sub(state.busy);
+        if state.queue.len() >= self.queue_depth + idle {
+            return Err(Rejected::QueueFull);
         }
-        let mut current = self.queued.load(Ordering::Acquire);
-        loop {
-            if current >= self.queue_depth {
-                return Err(Rejected::QueueFull);
+        state.queue.push_back(task);
+        metrics::gauge!("docsmith_queue_depth").set(state.queue.len() as f64);
+        drop(state);
+        self.shared.wake.notify_one();
+        Ok(())
+    }
+}
+
+impl Drop for Pool {
+    /// Workers finish what is queued, then exit.
+    fn drop(&mut self) {
+        self.shared.lock().closed = true;
+        self.shared.wake.notify_all();
+    }
+}
+
+fn work(shared: &Shared) {
+    loop {
+        let task = {
+            let mut state = shared.lock();
+            loop {
+                if let Some(task) = state.queue.pop_front() {
+                    state.busy += 1;
+                    metrics::gauge!("docsmith_queue_depth").set(state.queue.len() as f64);
+                    metrics::gauge!("docsmith_jobs_in_flight").increment(1.0);
+                    break task;
+                }
+                if state.closed {
+                    return;
+                }
+                state = shared
+                    .wake
+                    .wait(state)
+                    .unwrap_or_else(|poisoned| poisoned.into_inner());
             }
-            match self.queued.compare_exchange_weak(
-                current,
-                current + 1,
-                Ordering::AcqRel,
-                Ordering::Acquire,
-            ) {
-                Ok(_) => break,
-                Err(actual) => current = actual,
-            }
+        };
+        // Tasks catch their own panics; this keeps the worker alive if one
+        // slips through anyway.
+        if std::panic::catch_unwind(std::panic::AssertUnwindSafe(task)).is_err() {
+            tracing::error!("a task panicked outside its generator");
         }
-        metrics::gauge!("docsmith_queue_depth").increment(1.0);
-        let _queued = QueuedGuard(&self.queued);
-        let wait = Arc::clone(&self.permits).acquire_owned();
-        match tokio::time::timeout_at(deadline.into(), wait).await {
-            Ok(Ok(permit)) => Ok(Slot { _permit: permit }),
-            // The semaphore is never closed; treat it like a timeout anyway.
-            Ok(Err(_)) | Err(_) => Err(Rejected::QueueTimeout),
-        }
+        shared.lock().busy -= 1;
+        metrics::gauge!("docsmith_jobs_in_flight").decrement(1.0);
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
+    use std::sync::mpsc;
+    use std::time::{Duration, Instant};
 
-    #[tokio::test]
-    async fn full_queue_rejects_at_once() {
-        let pool = Pool::new(1, 1);
-        let far = Instant::now() + Duration::from_secs(10);
-        let first = pool.acquire(far).await.expect("free worker");
-        assert_eq!(pool.in_flight(), 1);
-
-        // The second caller queues; the third finds the queue full.
-        let pool = Arc::new(pool);
-        let waiter = {
-            let pool = Arc::clone(&pool);
-            tokio::spawn(async move { pool.acquire(far).await.map(|_| ()) })
-        };
-        while pool.queued() == 0 {
-            tokio::task::yield_now().await;
-        }
-        assert_eq!(pool.acquire(far).await.err(), Some(Rejected::QueueFull));
-
-        drop(first);
-        assert_eq!(waiter.await.expect("join"), Ok(()));
-        assert_eq!(pool.queued(), 0);
+    /// Occupies one worker until the returned sender is dropped.
+    fn block_one(pool: &Pool) -> mpsc::Sender<()> {
+        let (tx, rx) = mpsc::channel::<()>();
+        let before = pool.in_flight();
+        pool.try_submit(Box::new(move || while rx.recv().is_ok() {}))
+            .expect("room");
+        wait_until(|| pool.in_flight() > before);
+        tx
     }
 
-    #[tokio::test]
-    async fn queue_wait_ends_at_the_deadline() {
+    fn wait_until(condition: impl Fn() -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !condition() {
+            assert!(Instant::now() < deadline, "condition not reached");
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
+
+    #[test]
+    fn capacity_is_workers_plus_queue() {
+        let pool = Pool::new(1, 1);
+        let busy = block_one(&pool);
+        assert_eq!(pool.in_flight(), 1);
+        let (done_tx, done_rx) = mpsc::channel();
+        pool.try_submit(Box::new(move || done_tx.send(()).expect("send")))
+            .expect("queued");
+        assert_eq!(pool.queued(), 1);
+        assert_eq!(
+            pool.try_submit(Box::new(|| {})).err(),
+            Some(Rejected::QueueFull)
+        );
+
+        drop(busy);
+        done_rx
+            .recv_timeout(Duration::from_secs(10))
+            .expect("the queued task ran");
+        wait_until(|| pool.in_flight() == 0 && pool.queued() == 0);
+    }
+
+    #[test]
+    fn no_queue_still_takes_idle_workers() {
+        let pool = Pool::new(2, 0);
+        let first = block_one(&pool);
+        let second = block_one(&pool);
+        assert_eq!(
+            pool.try_submit(Box::new(|| {})).err(),
+            Some(Rejected::QueueFull)
+        );
+        drop(first);
+        wait_until(|| pool.in_flight() == 1);
+        pool.try_submit(Box::new(|| {}))
+            .expect("a worker is free again");
+        drop(second);
+    }
+
+    #[test]
+    fn a_panicking_task_does_not_kill_its_worker() {
         let pool = Pool::new(1, 4);
-        let _busy = pool
-            .acquire(Instant::now() + Duration::from_secs(10))
-            .await
-            .expect("free");
-        let soon = Instant::now() + Duration::from_millis(30);
-        assert_eq!(pool.acquire(soon).await.err(), Some(Rejected::QueueTimeout));
-        assert_eq!(pool.queued(), 0);
+        pool.try_submit(Box::new(|| panic!("boom"))).expect("room");
+        let (tx, rx) = mpsc::channel();
+        pool.try_submit(Box::new(move || tx.send(7).expect("send")))
+            .expect("room");
+        assert_eq!(rx.recv_timeout(Duration::from_secs(10)).expect("ran"), 7);
     }
 }

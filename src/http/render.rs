@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use axum::Json;
@@ -192,58 +193,62 @@ pub async fn render(State(state): State<Arc<AppState>>, request: Request) -> Res
 
 async fn run(state: &AppState, job: Job, deadline: Instant) -> Response {
     let format = job.format.as_str();
-    let slot = match state.pool.acquire(deadline).await {
-        Ok(slot) => slot,
-        Err(rejected) => {
-            let reason = match rejected {
-                Rejected::QueueFull => "queue_full",
-                Rejected::QueueTimeout => "queue_timeout",
-            };
-            metrics::counter!("docsmith_rejections_total", "reason" => reason).increment(1);
-            let detail = match rejected {
-                Rejected::QueueFull => "all workers are busy and the queue is full",
-                Rejected::QueueTimeout => "the job waited for a worker until its time limit",
-            };
-            return Problem::overloaded(detail, state.config.retry_after_secs).into_response();
-        }
-    };
-
+    if Instant::now() >= deadline {
+        // Reading and validating the job used up its time.
+        return RenderError::Interrupted(crate::render_ctx::Interrupted::TimedOut)
+            .to_problem()
+            .into_response();
+    }
     let content_type = job.format.content_type();
     let disposition = super::disposition::attachment(&job.filename);
     let cancel = CancelToken::new();
     let guard = CancelOnDrop(cancel.clone());
     let ctx = RenderCtx::new(cancel, Some(deadline));
+    let started = Arc::new(AtomicBool::new(false));
     let (tx, mut rx) = mpsc::channel(stream::CHANNEL_CAPACITY);
     let span = tracing::Span::current();
-    tokio::task::spawn_blocking(move || {
-        let _span = span.enter();
-        let _slot = slot;
-        metrics::gauge!("docsmith_jobs_in_flight").increment(1.0);
-        let started = Instant::now();
-        let mut sink = ChannelSink::new(tx);
-        let result = render::render_catching(&job, &ctx, &mut sink);
-        let outcome = match &result {
-            Ok(()) => {
-                if !sink.sent_any() {
-                    // An empty document still needs an answer.
-                    let _ = render::Sink::whole(&mut sink, Vec::new());
-                }
-                "ok"
+    let task = {
+        let started = Arc::clone(&started);
+        Box::new(move || {
+            let _span = span.enter();
+            // Whoever comes second sees the other's mark: a job the handler
+            // gave up on while it was queued never starts.
+            started.store(true, Ordering::SeqCst);
+            if ctx.cancel.is_cancelled() {
+                return;
             }
-            Err(err) => {
-                report_failure(err);
-                sink.fail(err.to_problem());
-                match err {
-                    RenderError::Interrupted(_) => "interrupted",
-                    RenderError::Io(_) => "client_gone",
-                    RenderError::Xlsx(_) | RenderError::Panicked(_) => "error",
+            let began = Instant::now();
+            let mut sink = ChannelSink::new(tx);
+            let result = render::render_catching(&job, &ctx, &mut sink);
+            let outcome = match &result {
+                Ok(()) => {
+                    if !sink.sent_any() {
+                        // An empty document still needs an answer.
+                        let _ = render::Sink::whole(&mut sink, Vec::new());
+                    }
+                    "ok"
                 }
-            }
-        };
-        metrics::histogram!("docsmith_job_duration_seconds", "format" => format, "outcome" => outcome)
-            .record(started.elapsed().as_secs_f64());
-        metrics::gauge!("docsmith_jobs_in_flight").decrement(1.0);
-    });
+                Err(err) => {
+                    report_failure(err);
+                    sink.fail(err.to_problem());
+                    match err {
+                        RenderError::Interrupted(_) => "interrupted",
+                        RenderError::Io(_) => "client_gone",
+                        RenderError::Xlsx(_) | RenderError::Panicked(_) => "error",
+                    }
+                }
+            };
+            metrics::histogram!("docsmith_job_duration_seconds", "format" => format, "outcome" => outcome)
+                .record(began.elapsed().as_secs_f64());
+        })
+    };
+    if let Err(Rejected::QueueFull) = state.pool.try_submit(task) {
+        return overloaded(
+            state,
+            "queue_full",
+            "all workers are busy and the queue is full",
+        );
+    }
 
     let first = match tokio::time::timeout_at(deadline.into(), rx.recv()).await {
         Ok(Some(msg)) => msg,
@@ -252,7 +257,14 @@ async fn run(state: &AppState, job: Job, deadline: Instant) -> Response {
             return Problem::internal().into_response();
         }
         Err(_elapsed) => {
-            drop(guard);
+            guard.0.cancel();
+            if !started.load(Ordering::SeqCst) {
+                return overloaded(
+                    state,
+                    "queue_timeout",
+                    "the job waited for a worker until its time limit",
+                );
+            }
             return RenderError::Interrupted(crate::render_ctx::Interrupted::TimedOut)
                 .to_problem()
                 .into_response();
@@ -271,6 +283,11 @@ async fn run(state: &AppState, job: Job, deadline: Instant) -> Response {
             document_response(body, content_type, &disposition)
         }
     }
+}
+
+fn overloaded(state: &AppState, reason: &'static str, detail: &str) -> Response {
+    metrics::counter!("docsmith_rejections_total", "reason" => reason).increment(1);
+    Problem::overloaded(detail, state.config.retry_after_secs).into_response()
 }
 
 fn report_failure(err: &RenderError) {

@@ -227,15 +227,12 @@ async fn full_queue_is_503_with_retry_after() {
         queue_depth: 0,
         ..test_config()
     });
-    let busy = state
-        .pool
-        .acquire(Instant::now() + Duration::from_secs(30))
-        .await
-        .expect("free");
+    let busy = block_worker(&state);
     let reply = send(&state, post_json("/v1/render", sales_job(2).to_string())).await;
     assert_problem(&reply, 503);
     assert_eq!(reply.header("retry-after"), "1");
     drop(busy);
+    wait_idle(&state).await;
     let reply = send(&state, post_json("/v1/render", sales_job(2).to_string())).await;
     assert_eq!(reply.status, StatusCode::OK);
 }
@@ -249,16 +246,18 @@ async fn queue_wait_past_the_job_timeout_is_503() {
         ..test_config()
     };
     let state = state_with(config);
-    let _busy = state
-        .pool
-        .acquire(Instant::now() + Duration::from_secs(30))
-        .await
-        .expect("free");
+    let busy = block_worker(&state);
     let started = Instant::now();
     let reply = send(&state, post_json("/v1/render", sales_job(2).to_string())).await;
     assert_problem(&reply, 503);
     assert!(started.elapsed() < Duration::from_secs(5));
-    assert_eq!(state.pool.queued(), 0, "the waiter left the queue");
+    drop(busy);
+    wait_idle(&state).await;
+    assert_eq!(
+        state.pool.queued(),
+        0,
+        "the abandoned job left the queue without rendering"
+    );
 }
 
 #[tokio::test]
@@ -472,11 +471,7 @@ async fn real_socket_statuses() {
         assert_eq!(reply.headers()["content-type"], "application/problem+json");
     }
 
-    let busy = state
-        .pool
-        .acquire(Instant::now() + Duration::from_secs(30))
-        .await
-        .expect("free");
+    let busy = block_worker(&state);
     let reply = post(sales_job(2).to_string(), "application/json")
         .await
         .expect("request");

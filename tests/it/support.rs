@@ -149,3 +149,35 @@ pub fn sales_job(rows: usize) -> Value {
         }]}
     })
 }
+
+/// Occupies one worker of the service's pool until the returned sender is
+/// dropped.
+pub fn block_worker(state: &Arc<AppState>) -> std::sync::mpsc::Sender<()> {
+    let (tx, rx) = std::sync::mpsc::channel::<()>();
+    let before = state.pool.in_flight();
+    state
+        .pool
+        .try_submit(Box::new(move || while rx.recv().is_ok() {}))
+        .expect("a free worker");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while state.pool.in_flight() <= before {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the blocking task never started"
+        );
+        std::thread::yield_now();
+    }
+    tx
+}
+
+/// Waits (bounded) until no job renders.
+pub async fn wait_idle(state: &Arc<AppState>) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while state.pool.in_flight() > 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the pool never became idle"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+    }
+}
