@@ -5,7 +5,7 @@
 #   bash bench/xlsx_http_load.sh
 #   DURATION=60s CONNECTIONS=32 bash bench/xlsx_http_load.sh
 #
-# Env: DURATION (20s) CONNECTIONS (16) THREADS (2, wrk threads) WARMUP (3s)
+# Env: DURATION (20s) CONNECTIONS (8) THREADS (1, wrk threads: one leaves more CPU to the server) WARMUP (3s)
 #      ROWS (20) WORKERS / QUEUE_DEPTH (passed as --workers / --queue-depth when set;
 #      default: the server's own, workers = cores) PORT (default: a free one)
 #      BUILD (0; 1 = cargo build --release first) DOCSMITH_BIN (binary to use)
@@ -19,8 +19,8 @@ source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lib.sh"
 cd "$ROOT"
 
 DURATION="${DURATION:-20s}"
-CONNECTIONS="${CONNECTIONS:-16}"
-THREADS="${THREADS:-2}"
+CONNECTIONS="${CONNECTIONS:-8}"
+THREADS="${THREADS:-1}"
 WARMUP="${WARMUP:-3s}"
 ROWS="${ROWS:-20}"
 [[ $CONNECTIONS =~ ^[1-9][0-9]*$ && $THREADS =~ ^[1-9][0-9]*$ ]] || die "CONNECTIONS/THREADS must be positive integers"
