@@ -67,3 +67,60 @@ impl From<JobError> for Problem {
         }
     }
 }
+
+/// The problem responses every job route can give, for the OpenAPI document.
+pub struct JobProblems;
+
+/// Only the render route queues and runs jobs, so only it answers these.
+pub struct RenderProblems;
+
+const JOB_PROBLEMS: &[(u16, &str)] = &[
+    (
+        400,
+        "Malformed JSON (with line and column) or a broken multipart body",
+    ),
+    (404, "Unknown template"),
+    (413, "Body too large"),
+    (415, "Unsupported Content-Type"),
+    (422, "Invalid job: every problem with its JSON pointer"),
+    (501, "Format not available yet"),
+];
+
+const RENDER_PROBLEMS: &[(u16, &str)] = &[
+    (503, "Over capacity: retry after `Retry-After` seconds"),
+    (504, "The job ran past its time limit"),
+];
+
+fn problem_responses(
+    list: &[(u16, &str)],
+) -> std::collections::BTreeMap<String, utoipa::openapi::RefOr<utoipa::openapi::Response>> {
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+    list.iter()
+        .map(|(status, description)| {
+            let content = ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("Problem")))
+                .build();
+            let response = ResponseBuilder::new()
+                .description(*description)
+                .content(PROBLEM_JSON, content)
+                .build();
+            (status.to_string(), response.into())
+        })
+        .collect()
+}
+
+impl utoipa::IntoResponses for JobProblems {
+    fn responses()
+    -> std::collections::BTreeMap<String, utoipa::openapi::RefOr<utoipa::openapi::Response>> {
+        problem_responses(JOB_PROBLEMS)
+    }
+}
+
+impl utoipa::IntoResponses for RenderProblems {
+    fn responses()
+    -> std::collections::BTreeMap<String, utoipa::openapi::RefOr<utoipa::openapi::Response>> {
+        let mut all = problem_responses(JOB_PROBLEMS);
+        all.extend(problem_responses(RENDER_PROBLEMS));
+        all
+    }
+}

@@ -131,12 +131,7 @@ pub struct Validation {
     request_body(content = crate::job::JobRequest, description = "A job (JSON), or multipart/form-data with a `job` part", content_type = "application/json"),
     responses(
         (status = 200, description = "The job is valid", body = Validation),
-        (status = 400, description = "Malformed JSON (with line and column)", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "Unknown template", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Unsupported Content-Type", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid job: every problem with its JSON pointer", body = Problem, content_type = "application/problem+json"),
-        (status = 501, description = "Format not available yet", body = Problem, content_type = "application/problem+json"),
+        super::problem::JobProblems,
     )
 )]
 pub async fn validate(State(state): State<Arc<AppState>>, request: Request) -> Response {
@@ -168,14 +163,7 @@ pub async fn validate(State(state): State<Arc<AppState>>, request: Request) -> R
             (Vec<u8> = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
             (Vec<u8> = "application/zip"),
          )),
-        (status = 400, description = "Malformed JSON (with line and column)", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "Unknown template", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Unsupported Content-Type", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid job: every problem with its JSON pointer", body = Problem, content_type = "application/problem+json"),
-        (status = 501, description = "Format not available yet", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Over capacity; retry after `Retry-After` seconds", body = Problem, content_type = "application/problem+json"),
-        (status = 504, description = "The job ran past its time limit", body = Problem, content_type = "application/problem+json"),
+        super::problem::RenderProblems,
     )
 )]
 pub async fn render(State(state): State<Arc<AppState>>, request: Request) -> Response {

@@ -388,6 +388,20 @@ async fn openapi_document_covers_the_routes() {
     ] {
         assert!(spec["paths"][path].is_object(), "spec lacks {path}");
     }
+    let render = &spec["paths"]["/v1/render"]["post"]["responses"];
+    for status in [
+        "200", "400", "404", "413", "415", "422", "501", "503", "504",
+    ] {
+        assert!(
+            render[status].is_object(),
+            "/v1/render lacks response {status}"
+        );
+    }
+    assert_eq!(
+        render["422"]["content"]["application/problem+json"]["schema"]["$ref"],
+        "#/components/schemas/Problem"
+    );
+    assert!(spec["paths"]["/v1/validate"]["post"]["responses"]["503"].is_null());
     for schema in ["JobRequest", "Problem", "FieldError", "WorkbookSpec"] {
         assert!(
             spec["components"]["schemas"][schema].is_object(),
