@@ -41,6 +41,9 @@ const CURRENCIES: &[(&str, &str, &str, u8)] = &[
     ("HUF", "", " \"Ft\"", 0),
 ];
 
+/// Number format of bool columns.
+pub const BOOL_FORMAT: &str = "\"TRUE\";\"TRUE\";\"FALSE\"";
+
 /// Whether `code` looks like an ISO 4217 code (three ASCII capitals).
 pub fn is_currency_code(code: &str) -> bool {
     code.len() == 3 && code.bytes().all(|b| b.is_ascii_uppercase())
@@ -62,7 +65,10 @@ pub fn default_format(
         )),
         ColumnKind::Date => Some(DATE_FORMAT.to_owned()),
         ColumnKind::DateTime => Some(DATETIME_FORMAT.to_owned()),
-        ColumnKind::String | ColumnKind::Bool | ColumnKind::Formula | ColumnKind::Hyperlink => None,
+        // Excel shows booleans as TRUE/FALSE whatever the format; this one
+        // makes LibreOffice do the same instead of showing 1 and 0.
+        ColumnKind::Bool => Some(BOOL_FORMAT.to_owned()),
+        ColumnKind::String | ColumnKind::Formula | ColumnKind::Hyperlink => None,
     }
 }
 

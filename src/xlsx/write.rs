@@ -9,8 +9,8 @@
 use std::borrow::Cow;
 
 use rust_xlsxwriter::{
-    Chart as XlsxChart, DocProperties, ExcelDateTime, Format, FormatBorder, Table as XlsxTable,
-    TableColumn, Worksheet, utility::row_col_to_cell,
+    Chart as XlsxChart, ChartType, DocProperties, ExcelDateTime, Format, FormatBorder, Formula,
+    Table as XlsxTable, TableColumn, Worksheet, utility::row_col_to_cell,
 };
 
 use crate::render_ctx::RenderCtx;
@@ -185,13 +185,14 @@ fn write_sheet(ws: &mut Worksheet, sheet: &Sheet, ctx: &RenderCtx) -> Result<(),
         }
     }
 
+    let table_name = sheet.table.as_ref().map(|t| t.name.as_str());
     for (r, row) in sheet.rows.iter().enumerate() {
         if r % CHECK_EVERY_ROWS == 0 {
             ctx.check()?;
         }
         let row_num = layout.first_data_row + u32::try_from(r).unwrap_or(u32::MAX);
         for (c, value) in row.iter().enumerate() {
-            write_value(ws, row_num, col_num(c), value, cell_formats[c])?;
+            write_value(ws, row_num, col_num(c), value, cell_formats[c], table_name)?;
         }
     }
 
@@ -249,6 +250,7 @@ fn write_value(
     col: u16,
     value: &Value,
     format: Option<&Format>,
+    table: Option<&str>,
 ) -> Result<(), XlsxError> {
     match (value, format) {
         (Value::Empty, _) => return Ok(()),
@@ -259,10 +261,10 @@ fn write_value(
         (Value::Bool(b), Some(f)) => ws.write_boolean_with_format(row, col, *b, f)?,
         (Value::Bool(b), None) => ws.write_boolean(row, col, *b)?,
         (Value::Formula(formula), Some(f)) => {
-            ws.write_formula_with_format(row, col, this_row_refs(formula).as_ref(), f)?
+            ws.write_formula_with_format(row, col, this_row_refs(formula, table).as_ref(), f)?
         }
         (Value::Formula(formula), None) => {
-            ws.write_formula(row, col, this_row_refs(formula).as_ref())?
+            ws.write_formula(row, col, this_row_refs(formula, table).as_ref())?
         }
         (Value::Url(url), _) => ws.write_url_with_options(row, col, &**url, "", "", format)?,
         (Value::Link(link), _) => {
@@ -310,35 +312,128 @@ fn write_totals(
             let last = row_col_to_cell(layout.last_data_row(), col);
             format!("{first}:{last}")
         };
-        let formula = format!("SUBTOTAL({},{range})", column.total.subtotal_code());
-        ws.write_formula_with_format(row, col, formula.as_str(), &format)?;
+        let text = format!("SUBTOTAL({},{range})", column.total.subtotal_code());
+        let mut formula = Formula::new(text);
+        // The computed value goes in as the formula's cached result, so
+        // readers that do not recalculate (previews, LibreOffice's default,
+        // calamine, pandas) show the total rather than 0.
+        if let Some(value) = total_result(sheet, c, column.total) {
+            formula = formula.set_result(value.to_string());
+        }
+        ws.write_formula_with_format(row, col, formula, &format)?;
     }
     Ok(())
 }
 
-/// Spells table references to the current row (`[@Units]`,
-/// `Table1[@[Unit price]]`) the way the file format stores them
-/// (`[[#This Row],Units]`); Excel shows them as `@` again. Text inside string
-/// literals is left alone.
-fn this_row_refs(formula: &str) -> Cow<'_, str> {
+/// Spells references to the current table row the way the file format
+/// stores them: `[@Units]` and `[@[Unit price]]` become
+/// `SalesTable[[#This Row],[Units]]` and `SalesTable[[#This Row],[Unit price]]`
+/// (Excel shows them as `@` again; LibreOffice needs this form). A reference
+/// already qualified with a table name keeps it; `table` names the sheet's
+/// table for unqualified ones. Text inside string literals is left alone.
+fn this_row_refs<'a>(formula: &'a str, table: Option<&str>) -> Cow<'a, str> {
     if !formula.contains("[@") {
         return Cow::Borrowed(formula);
     }
-    let mut out = String::with_capacity(formula.len() + 24);
+    let chars: Vec<char> = formula.chars().collect();
+    let mut out = String::with_capacity(formula.len() + 48);
     let mut in_string = false;
-    let mut previous = '\0';
-    for ch in formula.chars() {
+    let mut i = 0;
+    while i < chars.len() {
+        let ch = chars[i];
         if ch == '"' {
             in_string = !in_string;
         }
-        if ch == '@' && previous == '[' && !in_string {
-            out.push_str("[#This Row],");
-        } else {
+        if in_string || ch != '[' || chars.get(i + 1) != Some(&'@') {
             out.push(ch);
+            i += 1;
+            continue;
         }
-        previous = ch;
+        let Some((column, next)) = this_row_column(&chars, i + 2) else {
+            out.push(ch);
+            i += 1;
+            continue;
+        };
+        let qualified = i > 0 && is_table_name_char(chars[i - 1]);
+        if let (false, Some(name)) = (qualified, table) {
+            out.push_str(name);
+        }
+        out.push_str("[[#This Row],[");
+        out.push_str(&column);
+        out.push_str("]]");
+        i = next;
     }
     Cow::Owned(out)
+}
+
+/// Reads the column of a `[@…]` reference starting at `start` (just past
+/// the `@`): `Units]` or `[Unit price]]`. Returns the column text (escapes
+/// kept) and the index past the closing bracket.
+fn this_row_column(chars: &[char], start: usize) -> Option<(String, usize)> {
+    let mut column = String::new();
+    if chars.get(start) == Some(&'[') {
+        let mut i = start + 1;
+        while i < chars.len() {
+            match chars[i] {
+                '\'' if i + 1 < chars.len() => {
+                    column.push('\'');
+                    column.push(chars[i + 1]);
+                    i += 2;
+                }
+                ']' => return (chars.get(i + 1) == Some(&']')).then_some((column, i + 2)),
+                c => {
+                    column.push(c);
+                    i += 1;
+                }
+            }
+        }
+        None
+    } else {
+        let end = start + chars[start..].iter().position(|&c| c == ']')?;
+        column.extend(&chars[start..end]);
+        Some((column, end + 1))
+    }
+}
+
+fn is_table_name_char(c: char) -> bool {
+    c.is_alphanumeric() || c == '_' || c == '.' || c == '\\'
+}
+
+/// The value of a totals-row function over a column, when docsmith knows
+/// every value in it (not when the column holds formulas).
+fn total_result(sheet: &Sheet, c: usize, function: TotalFn) -> Option<f64> {
+    let mut numbers = Vec::with_capacity(sheet.rows.len());
+    let mut non_empty = 0usize;
+    for row in &sheet.rows {
+        match row.get(c) {
+            None | Some(Value::Empty) => {}
+            Some(Value::Number(n)) => {
+                numbers.push(*n);
+                non_empty += 1;
+            }
+            Some(Value::Formula(_)) => return None,
+            Some(_) => non_empty += 1,
+        }
+    }
+    let count = numbers.len() as f64;
+    let sum: f64 = numbers.iter().sum();
+    let sample_variance = || {
+        (numbers.len() > 1).then(|| {
+            let mean = sum / count;
+            numbers.iter().map(|n| (n - mean) * (n - mean)).sum::<f64>() / (count - 1.0)
+        })
+    };
+    match function {
+        TotalFn::None => None,
+        TotalFn::Sum => Some(sum),
+        TotalFn::Average => (!numbers.is_empty()).then(|| sum / count),
+        TotalFn::Count => Some(non_empty as f64),
+        TotalFn::CountNumbers => Some(count),
+        TotalFn::Min => Some(numbers.iter().copied().reduce(f64::min).unwrap_or(0.0)),
+        TotalFn::Max => Some(numbers.iter().copied().reduce(f64::max).unwrap_or(0.0)),
+        TotalFn::StdDev => sample_variance().map(f64::sqrt),
+        TotalFn::Var => sample_variance(),
+    }
 }
 
 /// Escapes a header for a structured reference (`[Header]`), as Excel does.
@@ -372,6 +467,19 @@ fn build_chart(chart: &Chart, sheet: &Sheet, layout: &Layout) -> XlsxChart {
     if let Some(title) = &chart.title {
         xlsx_chart.title().set_name(title.as_str());
     }
+    // Dates on the category axis are shown as dates, not serial numbers.
+    if let Some(categories) = chart.categories {
+        let column = &sheet.columns[categories];
+        let has_axes = !matches!(chart.kind, ChartType::Pie | ChartType::Doughnut);
+        if column.kind.is_date() && has_axes {
+            let format = column.num_format.as_deref().unwrap_or("yyyy-mm-dd");
+            let axis = xlsx_chart.x_axis();
+            if chart.kind != ChartType::Scatter {
+                axis.set_date_axis(true);
+            }
+            axis.set_num_format(format);
+        }
+    }
     if let Some(x_axis) = &chart.x_axis {
         xlsx_chart.x_axis().set_name(x_axis.as_str());
     }
@@ -396,16 +504,26 @@ mod tests {
 
     #[test]
     fn this_row_references() {
-        let check =
-            |input: &str, expected: &str| assert_eq!(this_row_refs(input), expected, "{input}");
-        check("=A1*2", "=A1*2");
+        let check = |input: &str, table: Option<&str>, expected: &str| {
+            assert_eq!(this_row_refs(input, table), expected, "{input}")
+        };
+        let t = Some("SalesTable");
+        check("=A1*2", t, "=A1*2");
         check(
             "=[@Units]*[@[Unit price]]",
-            "=[[#This Row],Units]*[[#This Row],[Unit price]]",
+            t,
+            "=SalesTable[[#This Row],[Units]]*SalesTable[[#This Row],[Unit price]]",
         );
-        check("=SalesTable[@Units]", "=SalesTable[[#This Row],Units]");
-        check("=\"[@x]\"&[@Name]", "=\"[@x]\"&[[#This Row],Name]");
-        check("=@A1:A3", "=@A1:A3");
+        check("=Other[@Units]", t, "=Other[[#This Row],[Units]]");
+        check(
+            "=\"[@x]\"&[@Name]",
+            t,
+            "=\"[@x]\"&SalesTable[[#This Row],[Name]]",
+        );
+        check("=[@[a']b]]", t, "=SalesTable[[#This Row],[a']b]]");
+        check("=[@Units]", None, "=[[#This Row],[Units]]");
+        check("=@A1:A3", t, "=@A1:A3");
+        check("=[@unterminated", t, "=[@unterminated");
     }
 
     #[test]

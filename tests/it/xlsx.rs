@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::io::{Cursor, Read};
 
-use calamine::{Data, Reader, Xlsx, open_workbook_from_rs};
+use calamine::{Data, DataType, Reader, Xlsx, open_workbook_from_rs};
 use docsmith::problem::{Diagnostics, FieldError};
 use docsmith::render_ctx::{CancelToken, Interrupted, RenderCtx};
 use docsmith::xlsx::{self, WorkbookSpec, XlsxError};
@@ -387,7 +387,29 @@ fn sales_report_renders_as_a_styled_report() {
     let formulas = pkg.formulas("Sales");
     assert_eq!(
         formulas.get_value((1, 5)).map(String::as_str),
-        Some("[[#This Row],Units]*[[#This Row],[Unit price]]")
+        Some("SalesTable[[#This Row],[Units]]*SalesTable[[#This Row],[Unit price]]")
+    );
+    // Totals carry their computed value as the cached formula result, so
+    // readers that do not recalculate see the total.
+    let units: f64 = (1..17)
+        .filter_map(|r| sales.get_value((r, 3)).and_then(|d| d.as_f64()))
+        .sum();
+    assert_eq!(units, 1715.0);
+    assert_eq!(
+        sales.get_value((17, 3)).and_then(|d| d.as_f64()),
+        Some(units)
+    );
+    let margins: Vec<f64> = (1..17)
+        .filter_map(|r| sales.get_value((r, 6)).and_then(|d| d.as_f64()))
+        .collect();
+    let mean = margins.iter().sum::<f64>() / margins.len() as f64;
+    let total_margin = sales
+        .get_value((17, 6))
+        .and_then(|d| d.as_f64())
+        .expect("margin total");
+    assert!(
+        (total_margin - mean).abs() < 1e-12,
+        "{total_margin} vs {mean}"
     );
     assert_eq!(
         formulas.get_value((17, 3)).map(String::as_str),
@@ -412,6 +434,7 @@ fn sales_report_renders_as_a_styled_report() {
     assert_eq!(pkg.format_of(sheet, "E2"), "#,##0.00 \"€\"");
     assert_eq!(pkg.format_of(sheet, "F2"), "#,##0.00 \"€\"");
     assert_eq!(pkg.format_of(sheet, "G2"), "0.0%");
+    assert_eq!(pkg.format_of(sheet, "H2"), "\"TRUE\";\"TRUE\";\"FALSE\"");
     assert_eq!(pkg.format_of(sheet, "F18"), "#,##0.00 \"€\"");
     assert_eq!(
         pkg.format_of("xl/worksheets/sheet2.xml", "D6"),
@@ -431,6 +454,9 @@ fn sales_report_renders_as_a_styled_report() {
     assert_eq!(charts.len(), 3);
     let column = chart_of(&charts, "<c:barDir val=\"col\"/>");
     assert!(column.contains("Sales!$F$2:$F$17") && column.contains("Sales!$A$2:$A$17"));
+    // Dates on the category axis are a date axis with the column's format.
+    assert!(column.contains("<c:dateAx>"), "{column}");
+    assert!(column.contains("formatCode=\"dd mmm yyyy\""), "{column}");
     let pie = chart_of(&charts, "<c:pieChart>");
     assert!(pie.contains("Summary!$A$2:$A$5") && pie.contains("Summary!$D$2:$D$5"));
     let bar = chart_of(&charts, "<c:barDir val=\"bar\"/>");
