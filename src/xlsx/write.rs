@@ -305,8 +305,10 @@ fn write_totals(
             }
             continue;
         }
-        let range = if in_table {
-            format!("[{}]", escape_table_header(&column.header))
+        let range = if let Some(table) = &sheet.table {
+            // Qualified with the table name: LibreOffice does not resolve a
+            // bare `[Column]` in a totals row.
+            format!("{}[{}]", table.name, escape_table_header(&column.header))
         } else {
             let first = row_col_to_cell(layout.first_data_row, col);
             let last = row_col_to_cell(layout.last_data_row(), col);

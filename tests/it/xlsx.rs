@@ -413,11 +413,11 @@ fn sales_report_renders_as_a_styled_report() {
     );
     assert_eq!(
         formulas.get_value((17, 3)).map(String::as_str),
-        Some("SUBTOTAL(109,[Units])")
+        Some("SUBTOTAL(109,SalesTable[Units])")
     );
     assert_eq!(
         formulas.get_value((17, 6)).map(String::as_str),
-        Some("SUBTOTAL(101,[Margin])")
+        Some("SUBTOTAL(101,SalesTable[Margin])")
     );
 
     let summary = pkg.values("Summary");
@@ -810,7 +810,7 @@ fn large_table_in_constant_memory_mode_keeps_header_and_totals() {
     let formulas = pkg.formulas("Data");
     assert_eq!(
         formulas.get_value((ROWS as u32 + 1, 3)).map(String::as_str),
-        Some("SUBTOTAL(109,[Amount])")
+        Some("SUBTOTAL(109,Big[Amount])")
     );
     let sheet = "xl/worksheets/sheet1.xml";
     assert!(pkg.must_part(sheet).contains("t=\"inlineStr\""));
