@@ -61,14 +61,6 @@ impl Format {
             Format::Zip => "application/zip",
         }
     }
-
-    /// Whether this build of docsmith can render the format yet.
-    pub fn is_available(self) -> bool {
-        match self {
-            Format::Xlsx => true,
-            Format::Pdf | Format::Docx | Format::Image | Format::Zip => false,
-        }
-    }
 }
 
 impl std::fmt::Display for Format {

@@ -30,8 +30,6 @@ impl Sink for Vec<u8> {
     }
 }
 
-impl Sink for std::fs::File {}
-impl Sink for io::Stdout {}
 impl<W: Write> Sink for io::BufWriter<W> {}
 
 /// Why rendering a valid job failed.

@@ -183,9 +183,7 @@ async fn run(state: &AppState, job: Job, deadline: Instant) -> Response {
     let format = job.format.as_str();
     if Instant::now() >= deadline {
         // Reading and validating the job used up its time.
-        return RenderError::Interrupted(crate::render_ctx::Interrupted::TimedOut)
-            .to_problem()
-            .into_response();
+        return timed_out();
     }
     let content_type = job.format.content_type();
     let disposition = super::disposition::attachment(&job.filename);
@@ -253,9 +251,7 @@ async fn run(state: &AppState, job: Job, deadline: Instant) -> Response {
                     "the job waited for a worker until its time limit",
                 );
             }
-            return RenderError::Interrupted(crate::render_ctx::Interrupted::TimedOut)
-                .to_problem()
-                .into_response();
+            return timed_out();
         }
     };
     match first {
@@ -271,6 +267,14 @@ async fn run(state: &AppState, job: Job, deadline: Instant) -> Response {
             document_response(body, content_type, &disposition)
         }
     }
+}
+
+/// 504: the job used up its time while being read or rendered (running out
+/// of time while waiting for a worker is a 503).
+fn timed_out() -> Response {
+    RenderError::Interrupted(crate::render_ctx::Interrupted::TimedOut)
+        .to_problem()
+        .into_response()
 }
 
 fn overloaded(state: &AppState, reason: &'static str, detail: &str) -> Response {
