@@ -3,7 +3,6 @@
 //! Every `serve` flag has an environment variable; defaults are safe for a
 //! public network.
 
-use std::collections::BTreeMap;
 use std::io::{self, Read};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -243,7 +242,6 @@ fn render_command(args: RenderArgs) -> ExitCode {
             return ExitCode::from(EXIT_INVALID);
         }
     }
-    let _files: BTreeMap<String, PathBuf> = args.files.into_iter().collect();
     let job = match load_job(&args.job, &args.templates) {
         Ok(job) => job,
         Err(code) => return code,

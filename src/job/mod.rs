@@ -97,11 +97,7 @@ fn parse_tracking_path(bytes: &[u8]) -> Result<JobRequest, JobError> {
     match parsed {
         Ok(request) => {
             // Trailing data after the job object is a syntax error too.
-            de.end().map_err(|err| JobError::Malformed {
-                message: strip_position(&err.to_string()),
-                line: err.line(),
-                column: err.column(),
-            })?;
+            de.end().map_err(|err| malformed(&err))?;
             Ok(request)
         }
         Err(err) => {
@@ -110,29 +106,30 @@ fn parse_tracking_path(bytes: &[u8]) -> Result<JobRequest, JobError> {
             match inner.classify() {
                 serde_json::error::Category::Data => Err(JobError::Invalid(vec![FieldError::new(
                     pointer,
-                    data_message(&inner),
+                    message(&inner),
                 )])),
-                _ => Err(JobError::Malformed {
-                    message: strip_position(&inner.to_string()),
-                    line: inner.line(),
-                    column: inner.column(),
-                }),
+                _ => Err(malformed(&inner)),
             }
         }
     }
 }
 
-/// serde_json appends " at line L column C" to its messages; we report those
-/// as fields of their own.
-fn strip_position(message: &str) -> String {
-    match message.rfind(" at line ") {
-        Some(i) => message[..i].to_owned(),
-        None => message.to_owned(),
+fn malformed(err: &serde_json::Error) -> JobError {
+    JobError::Malformed {
+        message: message(err),
+        line: err.line(),
+        column: err.column(),
     }
 }
 
-fn data_message(err: &serde_json::Error) -> String {
-    strip_position(&err.to_string())
+/// serde_json's message without the " at line L column C" it appends; we
+/// report those as fields of their own.
+fn message(err: &serde_json::Error) -> String {
+    let text = err.to_string();
+    match text.rfind(" at line ") {
+        Some(i) => text[..i].to_owned(),
+        None => text,
+    }
 }
 
 fn path_to_pointer(path: &serde_path_to_error::Path) -> String {

@@ -337,63 +337,63 @@ fn this_row_refs<'a>(formula: &'a str, table: Option<&str>) -> Cow<'a, str> {
     if !formula.contains("[@") {
         return Cow::Borrowed(formula);
     }
-    let chars: Vec<char> = formula.chars().collect();
+    // Every byte looked at is ASCII, so slicing at them keeps UTF-8 intact.
+    let bytes = formula.as_bytes();
     let mut out = String::with_capacity(formula.len() + 48);
     let mut in_string = false;
+    let mut copied = 0;
     let mut i = 0;
-    while i < chars.len() {
-        let ch = chars[i];
-        if ch == '"' {
+    while i < bytes.len() {
+        if bytes[i] == b'"' {
             in_string = !in_string;
         }
-        if in_string || ch != '[' || chars.get(i + 1) != Some(&'@') {
-            out.push(ch);
+        if in_string || !formula[i..].starts_with("[@") {
             i += 1;
             continue;
         }
-        let Some((column, next)) = this_row_column(&chars, i + 2) else {
-            out.push(ch);
+        let Some((column, next)) = this_row_column(formula, i + 2) else {
             i += 1;
             continue;
         };
-        let qualified = i > 0 && is_table_name_char(chars[i - 1]);
+        out.push_str(&formula[copied..i]);
+        let qualified = formula[..i]
+            .chars()
+            .next_back()
+            .is_some_and(is_table_name_char);
         if let (false, Some(name)) = (qualified, table) {
             out.push_str(name);
         }
         out.push_str("[[#This Row],[");
-        out.push_str(&column);
+        out.push_str(column);
         out.push_str("]]");
         i = next;
+        copied = next;
     }
+    out.push_str(&formula[copied..]);
     Cow::Owned(out)
 }
 
-/// Reads the column of a `[@…]` reference starting at `start` (just past
-/// the `@`): `Units]` or `[Unit price]]`. Returns the column text (escapes
-/// kept) and the index past the closing bracket.
-fn this_row_column(chars: &[char], start: usize) -> Option<(String, usize)> {
-    let mut column = String::new();
-    if chars.get(start) == Some(&'[') {
+/// Reads the column of a `[@…]` reference starting at byte `start` (just
+/// past the `@`): `Units]` or `[Unit price]]`. Returns the column text
+/// (escapes kept) and the index past the closing bracket.
+fn this_row_column(formula: &str, start: usize) -> Option<(&str, usize)> {
+    let bytes = formula.as_bytes();
+    if bytes.get(start) == Some(&b'[') {
         let mut i = start + 1;
-        while i < chars.len() {
-            match chars[i] {
-                '\'' if i + 1 < chars.len() => {
-                    column.push('\'');
-                    column.push(chars[i + 1]);
-                    i += 2;
+        while i < bytes.len() {
+            match bytes[i] {
+                b'\'' => i += 2,
+                b']' => {
+                    return (bytes.get(i + 1) == Some(&b']'))
+                        .then(|| (&formula[start + 1..i], i + 2));
                 }
-                ']' => return (chars.get(i + 1) == Some(&']')).then_some((column, i + 2)),
-                c => {
-                    column.push(c);
-                    i += 1;
-                }
+                _ => i += 1,
             }
         }
         None
     } else {
-        let end = start + chars[start..].iter().position(|&c| c == ']')?;
-        column.extend(&chars[start..end]);
-        Some((column, end + 1))
+        let end = start + formula[start..].find(']')?;
+        Some((&formula[start..end], end + 1))
     }
 }
 
@@ -404,35 +404,36 @@ fn is_table_name_char(c: char) -> bool {
 /// The value of a totals-row function over a column, when docsmith knows
 /// every value in it (not when the column holds formulas).
 fn total_result(sheet: &Sheet, c: usize, function: TotalFn) -> Option<f64> {
-    let mut numbers = Vec::with_capacity(sheet.rows.len());
+    let numbers = || {
+        sheet.rows.iter().filter_map(move |row| match row.get(c) {
+            Some(Value::Number(n)) => Some(*n),
+            _ => None,
+        })
+    };
     let mut non_empty = 0usize;
     for row in &sheet.rows {
         match row.get(c) {
             None | Some(Value::Empty) => {}
-            Some(Value::Number(n)) => {
-                numbers.push(*n);
-                non_empty += 1;
-            }
             Some(Value::Formula(_)) => return None,
             Some(_) => non_empty += 1,
         }
     }
-    let count = numbers.len() as f64;
-    let sum: f64 = numbers.iter().sum();
+    let count = numbers().count() as f64;
+    let sum: f64 = numbers().sum();
     let sample_variance = || {
-        (numbers.len() > 1).then(|| {
+        (count > 1.0).then(|| {
             let mean = sum / count;
-            numbers.iter().map(|n| (n - mean) * (n - mean)).sum::<f64>() / (count - 1.0)
+            numbers().map(|n| (n - mean) * (n - mean)).sum::<f64>() / (count - 1.0)
         })
     };
     match function {
         TotalFn::None => None,
         TotalFn::Sum => Some(sum),
-        TotalFn::Average => (!numbers.is_empty()).then(|| sum / count),
+        TotalFn::Average => (count > 0.0).then(|| sum / count),
         TotalFn::Count => Some(non_empty as f64),
         TotalFn::CountNumbers => Some(count),
-        TotalFn::Min => Some(numbers.iter().copied().reduce(f64::min).unwrap_or(0.0)),
-        TotalFn::Max => Some(numbers.iter().copied().reduce(f64::max).unwrap_or(0.0)),
+        TotalFn::Min => Some(numbers().reduce(f64::min).unwrap_or(0.0)),
+        TotalFn::Max => Some(numbers().reduce(f64::max).unwrap_or(0.0)),
         TotalFn::StdDev => sample_variance().map(f64::sqrt),
         TotalFn::Var => sample_variance(),
     }
