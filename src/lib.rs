@@ -5,6 +5,7 @@
 //! generator of its format ([`render::render`]). See README.md for the map.
 
 pub mod cli;
+pub mod codes;
 pub mod format;
 pub mod http;
 pub mod job;
@@ -12,5 +13,6 @@ pub mod pool;
 pub mod problem;
 pub mod render;
 pub mod render_ctx;
+pub mod template;
 pub mod templates;
 pub mod xlsx;

@@ -1,0 +1,1 @@
+//! Template filters (money, numbers, percent, dates) and their locale data.

@@ -1,0 +1,3 @@
+//! Templates: minijinja over docsmith markup.
+
+pub mod filters;
