@@ -6,6 +6,7 @@
 
 pub mod cli;
 pub mod codes;
+pub mod doc;
 pub mod format;
 pub mod http;
 pub mod job;
