@@ -84,7 +84,7 @@ pub struct TemplateArgs {
 }
 
 impl TemplateArgs {
-    fn load(&self) -> io::Result<Catalog> {
+    fn load(&self) -> Result<Catalog, crate::templates::CatalogError> {
         let dir = self
             .templates_dir
             .clone()
@@ -236,16 +236,23 @@ fn validate_command(args: ValidateArgs) -> ExitCode {
 
 fn render_command(args: RenderArgs) -> ExitCode {
     let started = Instant::now();
+    let mut files = crate::doc::Files::new();
     for (name, path) in &args.files {
-        if !path.is_file() {
-            eprintln!("docsmith: --file {name}={}: no such file", path.display());
-            return ExitCode::from(EXIT_INVALID);
+        match std::fs::read(path) {
+            Ok(bytes) => {
+                files.insert(name.clone(), bytes.into());
+            }
+            Err(err) => {
+                eprintln!("docsmith: --file {name}={}: {err}", path.display());
+                return ExitCode::from(EXIT_INVALID);
+            }
         }
     }
-    let job = match load_job(&args.job, &args.templates) {
+    let mut job = match load_job(&args.job, &args.templates) {
         Ok(job) => job,
         Err(code) => return code,
     };
+    job.files = files;
     let ctx = RenderCtx::new(CancelToken::new(), args.timeout.map(|t| started + t));
     let output = args.output.unwrap_or_else(|| PathBuf::from(&job.filename));
     let result = if output == Path::new("-") {

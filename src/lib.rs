@@ -7,9 +7,12 @@
 pub mod cli;
 pub mod codes;
 pub mod doc;
+pub mod fonts;
 pub mod format;
 pub mod http;
 pub mod job;
+pub mod layout;
+pub mod pdf;
 pub mod pool;
 pub mod problem;
 pub mod render;

@@ -17,6 +17,15 @@ pub struct FieldError {
     /// What is wrong, in words a user can act on.
     #[schema(example = "expected a number for column \"Amount\" (type currency), found a string")]
     pub message: String,
+    /// Line (1-based) in the template or markup the problem is in, when the
+    /// pointer names a template.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = 12)]
+    pub line: Option<u32>,
+    /// Column (1-based, in characters) on that line.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = 5)]
+    pub column: Option<u32>,
 }
 
 impl FieldError {
@@ -24,6 +33,8 @@ impl FieldError {
         Self {
             pointer: pointer.into(),
             message: message.into(),
+            line: None,
+            column: None,
         }
     }
 }

@@ -6,6 +6,8 @@ use std::io::{self, Write};
 use crate::job::{Job, JobBody};
 use crate::problem::Problem;
 use crate::render_ctx::{Interrupted, RenderCtx};
+use crate::layout::{LayoutError, LayoutLimits};
+use crate::pdf::{self, PdfError};
 use crate::xlsx;
 
 /// Where a generator's output goes.
@@ -43,6 +45,12 @@ pub enum RenderError {
     /// The XLSX writer refused something validation let through: a bug.
     #[error("xlsx writer: {0}")]
     Xlsx(String),
+    /// The job is well-formed but its template or document is not (422).
+    #[error("invalid document")]
+    Invalid(Vec<crate::problem::FieldError>),
+    /// The PDF writer failed on something validation let through.
+    #[error("pdf: {0}")]
+    Pdf(String),
     /// A generator panicked: a bug.
     #[error("the generator panicked: {0}")]
     Panicked(String),
@@ -61,7 +69,8 @@ impl RenderError {
             RenderError::Interrupted(Interrupted::Cancelled) => {
                 Problem::overloaded("the job was cancelled (the service is shutting down)", 1)
             }
-            RenderError::Io(_) | RenderError::Xlsx(_) | RenderError::Panicked(_) => {
+            RenderError::Invalid(errors) => Problem::invalid_job(errors.clone()),
+            RenderError::Io(_) | RenderError::Xlsx(_) | RenderError::Pdf(_) | RenderError::Panicked(_) => {
                 Problem::internal()
             }
         }
@@ -77,12 +86,34 @@ impl From<xlsx::XlsxError> for RenderError {
     }
 }
 
+impl From<PdfError> for RenderError {
+    fn from(err: PdfError) -> Self {
+        use crate::problem::FieldError;
+        match err {
+            PdfError::Layout(LayoutError::Interrupted(i)) => RenderError::Interrupted(i),
+            PdfError::Layout(e @ (LayoutError::TooManyPages(_) | LayoutError::Code(_))) => {
+                RenderError::Invalid(vec![FieldError::new("", e.to_string())])
+            }
+            e @ PdfError::Image { .. } => RenderError::Invalid(vec![FieldError::new("", e.to_string())]),
+            PdfError::Io(e) => RenderError::Io(e),
+            e @ PdfError::Font(_) => RenderError::Pdf(e.to_string()),
+        }
+    }
+}
+
 /// Renders `job` into `sink`.
 pub fn render(job: &Job, ctx: &RenderCtx, sink: &mut dyn Sink) -> Result<(), RenderError> {
     ctx.check()?;
     match &job.body {
         JobBody::Xlsx(book) => {
             let bytes = xlsx::write(book, ctx)?;
+            sink.whole(bytes)?;
+        }
+        JobBody::Pdf(doc_job) => {
+            let document = doc_job.document(&job.files).map_err(RenderError::Invalid)?;
+            ctx.check()?;
+            let mut bytes = Vec::with_capacity(64 * 1024);
+            pdf::write(&doc_job.fonts, &document, LayoutLimits::default(), ctx, &mut bytes)?;
             sink.whole(bytes)?;
         }
     }

@@ -1,53 +1,225 @@
-//! The template catalog: which template names exist.
+//! The template catalog: the templates a job may name, compiled once.
 //!
 //! Templates live in a directory (the built-in `templates/` or one given with
-//! `--templates-dir`), one `NAME.xml` file each. Rendering them arrives with
-//! the PDF generator; this catalog already answers "is there such a template"
-//! so a job naming a missing one gets a 404.
+//! `--templates-dir`): `NAME.xml` is the template (minijinja over docsmith
+//! markup) and an optional `NAME.json` describes it:
+//! `{"description": "…", "formats": ["pdf", "docx"], "sample_job": "../samples/pdf-NAME.json"}`.
+//! The sample job's `data` is served as the template's sample data.
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 use std::io;
 use std::path::Path;
+use std::sync::Arc;
 
-#[derive(Debug, Clone, Default)]
+use minijinja::Environment;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::fonts::FontBook;
+use crate::template::{self, TemplateError, TemplateLimits};
+
+/// One template, as `GET /v1/templates` lists it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TemplateInfo {
+    #[schema(example = "invoice")]
+    pub name: String,
+    #[schema(example = "A one-page invoice with VAT subtotals and a SEPA payment QR code")]
+    pub description: String,
+    /// Formats the template renders to.
+    #[schema(example = json!(["pdf"]))]
+    pub formats: Vec<String>,
+    /// Data the template renders with as is (the `data` of its sample job).
+    #[schema(value_type = Object)]
+    pub sample_data: Option<serde_json::Value>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogError {
+    #[error("cannot read templates directory {path}: {source}")]
+    Io { path: String, source: io::Error },
+    #[error("template {name}: {error}")]
+    Template { name: String, error: TemplateError },
+    #[error("template {name}: bad description file: {message}")]
+    Meta { name: String, message: String },
+}
+
+#[derive(Clone)]
 pub struct Catalog {
-    names: BTreeSet<String>,
+    infos: BTreeMap<String, Arc<TemplateInfo>>,
+    env: Arc<Environment<'static>>,
+    limits: TemplateLimits,
+    /// The fonts documents from these templates are set in.
+    fonts: Arc<FontBook>,
+}
+
+impl std::fmt::Debug for Catalog {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Catalog").field("templates", &self.infos.keys()).finish()
+    }
+}
+
+impl Default for Catalog {
+    fn default() -> Self {
+        Self {
+            infos: BTreeMap::new(),
+            env: Arc::new(template::environment(TemplateLimits::default())),
+            limits: TemplateLimits::default(),
+            fonts: FontBook::builtin(),
+        }
+    }
 }
 
 impl Catalog {
-    /// Reads the names of the templates in `dir`. A missing directory is an
-    /// empty catalog; an unreadable one is an error.
-    pub fn load(dir: &Path) -> io::Result<Catalog> {
-        let mut names = BTreeSet::new();
+    /// Reads and compiles the templates in `dir`. A missing directory is an
+    /// empty catalog; an unreadable directory or a template with a syntax
+    /// error is an error (the service should not start half-configured).
+    pub fn load(dir: &Path) -> Result<Catalog, CatalogError> {
+        Self::load_with(dir, TemplateLimits::default())
+    }
+
+    pub fn load_with(dir: &Path, limits: TemplateLimits) -> Result<Catalog, CatalogError> {
+        let io_err = |source| CatalogError::Io {
+            path: dir.display().to_string(),
+            source,
+        };
+        let mut env = template::environment(limits);
+        let mut infos = BTreeMap::new();
         let entries = match std::fs::read_dir(dir) {
             Ok(entries) => entries,
             Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(Catalog::default()),
-            Err(err) => return Err(err),
+            Err(err) => return Err(io_err(err)),
         };
+        let mut paths = Vec::new();
         for entry in entries {
-            let path = entry?.path();
-            if path.extension().is_some_and(|ext| ext == "xml")
-                && let Some(stem) = path.file_stem().and_then(|s| s.to_str())
-            {
-                names.insert(stem.to_owned());
-            }
+            paths.push(entry.map_err(io_err)?.path());
         }
-        Ok(Catalog { names })
+        paths.sort();
+        for path in paths {
+            let Some(name) = path
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .filter(|_| path.extension().is_some_and(|ext| ext == "xml"))
+                .map(str::to_owned)
+            else {
+                continue;
+            };
+            let source = std::fs::read_to_string(&path).map_err(io_err)?;
+            template::check_syntax(&env, &name, &source).map_err(|error| CatalogError::Template {
+                name: name.clone(),
+                error,
+            })?;
+            env.add_template_owned(name.clone(), source)
+                .map_err(|e| CatalogError::Template {
+                    name: name.clone(),
+                    error: template::locate(&e, None),
+                })?;
+            let info = read_meta(dir, &name)?;
+            infos.insert(name, Arc::new(info));
+        }
+        Ok(Catalog {
+            infos,
+            env: Arc::new(env),
+            limits,
+            fonts: FontBook::builtin(),
+        })
+    }
+
+    /// Sets the fonts documents are set in (built-in plus `--fonts-dir`).
+    pub fn with_fonts(mut self, fonts: Arc<FontBook>) -> Catalog {
+        self.fonts = fonts;
+        self
+    }
+
+    pub fn fonts(&self) -> &Arc<FontBook> {
+        &self.fonts
     }
 
     pub fn contains(&self, name: &str) -> bool {
-        self.names.contains(name)
+        self.infos.contains_key(name)
+    }
+
+    pub fn get(&self, name: &str) -> Option<&TemplateInfo> {
+        self.infos.get(name).map(|i| i.as_ref())
     }
 
     pub fn names(&self) -> impl Iterator<Item = &str> {
-        self.names.iter().map(String::as_str)
+        self.infos.keys().map(String::as_str)
+    }
+
+    pub fn infos(&self) -> impl Iterator<Item = &TemplateInfo> {
+        self.infos.values().map(|i| i.as_ref())
     }
 
     pub fn len(&self) -> usize {
-        self.names.len()
+        self.infos.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.names.is_empty()
+        self.infos.is_empty()
     }
+
+    /// Renders the named template with `data` into markup.
+    pub fn render(&self, name: &str, data: &serde_json::Value) -> Result<String, TemplateError> {
+        template::render(&self.env, name, data, self.limits)
+    }
+
+    /// Renders a template sent with the job (`template_source`).
+    pub fn render_inline(&self, source: &str, data: &serde_json::Value) -> Result<String, TemplateError> {
+        let mut env = (*self.env).clone();
+        template::check_syntax(&env, "template_source", source)?;
+        env.add_template_owned("template_source".to_string(), source.to_string())
+            .map_err(|e| template::locate(&e, Some(source)))?;
+        template::render(&env, "template_source", data, self.limits)
+    }
+
+    /// The source of a named template (for mapping markup errors back).
+    pub fn source(&self, name: &str) -> Option<String> {
+        self.env.get_template(name).ok().map(|t| t.source().to_string())
+    }
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Meta {
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    formats: Vec<String>,
+    sample_job: Option<String>,
+}
+
+fn read_meta(dir: &Path, name: &str) -> Result<TemplateInfo, CatalogError> {
+    let meta_err = |message: String| CatalogError::Meta {
+        name: name.to_string(),
+        message,
+    };
+    let path = dir.join(format!("{name}.json"));
+    let meta: Meta = match std::fs::read(&path) {
+        Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| meta_err(e.to_string()))?,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Meta {
+            description: String::new(),
+            formats: vec!["pdf".into()],
+            sample_job: None,
+        },
+        Err(e) => return Err(meta_err(e.to_string())),
+    };
+    let sample_data = match &meta.sample_job {
+        Some(rel) => {
+            let bytes = std::fs::read(dir.join(rel)).map_err(|e| meta_err(format!("sample job {rel}: {e}")))?;
+            let job: serde_json::Value =
+                serde_json::from_slice(&bytes).map_err(|e| meta_err(format!("sample job {rel}: {e}")))?;
+            job.get("data").cloned()
+        }
+        None => None,
+    };
+    Ok(TemplateInfo {
+        name: name.to_string(),
+        description: meta.description,
+        formats: if meta.formats.is_empty() {
+            vec!["pdf".into()]
+        } else {
+            meta.formats
+        },
+        sample_data,
+    })
 }

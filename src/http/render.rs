@@ -169,8 +169,11 @@ pub async fn validate(State(state): State<Arc<AppState>>, request: Request) -> R
 pub async fn render(State(state): State<Arc<AppState>>, request: Request) -> Response {
     let started = Instant::now();
     let deadline = started + state.config.job_timeout;
-    let (job, _uploads) = match read_job(&state, request).await {
-        Ok(parsed) => parsed,
+    let job = match read_job(&state, request).await {
+        Ok((mut job, uploads)) => {
+            job.files = uploads;
+            job
+        }
         Err(problem) => return problem.into_response(),
     };
     let format = job.format.as_str();
@@ -220,7 +223,8 @@ async fn run(state: &AppState, job: Job, deadline: Instant) -> Response {
                     match err {
                         RenderError::Interrupted(_) => "interrupted",
                         RenderError::Io(_) => "client_gone",
-                        RenderError::Xlsx(_) | RenderError::Panicked(_) => "error",
+                        RenderError::Invalid(_) => "invalid",
+                        RenderError::Xlsx(_) | RenderError::Pdf(_) | RenderError::Panicked(_) => "error",
                     }
                 }
             };
@@ -286,7 +290,8 @@ fn report_failure(err: &RenderError) {
     match err {
         RenderError::Interrupted(why) => tracing::warn!(%why, "job interrupted"),
         RenderError::Io(io) => tracing::info!(error = %io, "output closed early"),
-        RenderError::Xlsx(_) | RenderError::Panicked(_) => {
+        RenderError::Invalid(errors) => tracing::info!(problems = errors.len(), "invalid document"),
+        RenderError::Xlsx(_) | RenderError::Pdf(_) | RenderError::Panicked(_) => {
             tracing::error!(error = %err, "job failed")
         }
     }

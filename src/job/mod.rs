@@ -1,6 +1,7 @@
 //! Jobs: parsing the wire form, validating it once, and the validated [`Job`]
 //! every generator trusts.
 
+pub mod document;
 mod wire;
 
 use std::fmt;
@@ -19,12 +20,15 @@ pub struct Job {
     /// File name offered to the client; safe to put in a header.
     pub filename: String,
     pub body: JobBody,
+    /// Files sent with the job (multipart parts, `--file`), by name.
+    pub files: crate::doc::Files,
 }
 
 /// The format-specific part of a validated job.
 #[derive(Debug)]
 pub enum JobBody {
     Xlsx(xlsx::Workbook),
+    Pdf(document::DocJob),
 }
 
 /// Why a job was not accepted.
@@ -203,12 +207,16 @@ pub fn validate(request: JobRequest, templates: &Catalog) -> Result<Job, JobErro
 
     let body = match format {
         Format::Xlsx => validate_xlsx(request, templates, &mut diags).map(JobBody::Xlsx),
+        Format::Pdf => {
+            let fonts = templates.fonts().clone();
+            document::validate(request, "pdf", templates, &fonts, &mut diags).map(JobBody::Pdf)
+        }
         // In the contract, not rendered yet: 501, unless the job is also
         // wrong in ways every format shares.
-        Format::Pdf | Format::Docx | Format::Image | Format::Zip if diags.is_empty() => {
+        Format::Docx | Format::Image | Format::Zip if diags.is_empty() => {
             return Err(JobError::NotImplemented(format));
         }
-        Format::Pdf | Format::Docx | Format::Image | Format::Zip => None,
+        Format::Docx | Format::Image | Format::Zip => None,
     };
 
     match body {
@@ -216,6 +224,7 @@ pub fn validate(request: JobRequest, templates: &Catalog) -> Result<Job, JobErro
             format,
             filename,
             body,
+            files: crate::doc::Files::new(),
         }),
         _ => Err(JobError::Invalid(diags.into_errors())),
     }

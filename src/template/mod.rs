@@ -1,3 +1,8 @@
-//! Templates: minijinja over docsmith markup.
+//! Templates: minijinja over docsmith markup, sandboxed, with formatting
+//! filters for money, numbers, percentages and dates.
 
+mod engine;
 pub mod filters;
+pub mod locale;
+
+pub use engine::{TemplateError, TemplateLimits, check_syntax, environment, locate, render};

@@ -1,0 +1,357 @@
+//! The font book: the faces text can be set in, and which face draws which
+//! character.
+//!
+//! The built-in fonts (`fonts/`, compiled into the binary so the service needs
+//! no files to start) are Noto Sans in four styles, with Noto Sans Arabic,
+//! Noto Sans Hebrew and Droid Sans Fallback (CJK) as fallbacks. Operators add
+//! fonts from a directory (`--fonts-dir`); their families become available by
+//! name and they join the fallback list. Font bytes live for the whole
+//! process: the built-in ones are static, added ones are loaded once.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::{Arc, OnceLock};
+
+use rustybuzz::ttf_parser;
+
+/// Index of a face in its [`FontBook`].
+pub type FaceId = usize;
+
+/// One font file (one style of one family).
+pub struct Face {
+    pub family: String,
+    pub bold: bool,
+    pub italic: bool,
+    /// Font design units per em.
+    pub units_per_em: f32,
+    /// Typographic ascender and descender (descender negative), in font units.
+    pub ascender: f32,
+    pub descender: f32,
+    /// PostScript name, for PDF font names.
+    pub postscript_name: String,
+    data: &'static [u8],
+    shaper: rustybuzz::Face<'static>,
+    pdf: OnceLock<Option<printpdf::ParsedFont>>,
+}
+
+impl std::fmt::Debug for Face {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Face")
+            .field("family", &self.family)
+            .field("bold", &self.bold)
+            .field("italic", &self.italic)
+            .finish()
+    }
+}
+
+impl Face {
+    fn parse(data: &'static [u8]) -> Option<Face> {
+        let shaper = rustybuzz::Face::from_slice(data, 0)?;
+        let family = name(&shaper, ttf_parser::name_id::TYPOGRAPHIC_FAMILY)
+            .or_else(|| name(&shaper, ttf_parser::name_id::FAMILY))?;
+        let postscript_name = name(&shaper, ttf_parser::name_id::POST_SCRIPT_NAME)
+            .unwrap_or_else(|| family.replace(' ', ""));
+        let (ascender, descender) = match shaper.tables().os2 {
+            Some(os2) if os2.use_typographic_metrics() => (
+                f32::from(os2.typographic_ascender()),
+                f32::from(os2.typographic_descender()),
+            ),
+            _ => (
+                f32::from(shaper.ascender()),
+                f32::from(shaper.descender()),
+            ),
+        };
+        Some(Face {
+            bold: shaper.is_bold() || shaper.weight().to_number() >= 600,
+            italic: shaper.is_italic() || shaper.is_oblique(),
+            units_per_em: f32::from(shaper.units_per_em() as u16),
+            ascender,
+            descender,
+            postscript_name,
+            family,
+            data,
+            shaper,
+            pdf: OnceLock::new(),
+        })
+    }
+
+    /// The face as the shaper sees it.
+    pub fn shaper(&self) -> &rustybuzz::Face<'static> {
+        &self.shaper
+    }
+
+    /// Whether the face has a glyph for `ch`.
+    pub fn covers(&self, ch: char) -> bool {
+        self.shaper.glyph_index(ch).is_some()
+    }
+
+    /// Advance of `gid` without kerning, in font units.
+    pub fn advance(&self, gid: u16) -> f32 {
+        f32::from(
+            self.shaper
+                .glyph_hor_advance(ttf_parser::GlyphId(gid))
+                .unwrap_or(0),
+        )
+    }
+
+    /// The face parsed for the PDF writer (parsed once, on first use). Its
+    /// glyph → character table is filled from the font's cmap so text
+    /// extraction works for every glyph the cmap reaches.
+    pub fn pdf_font(&self) -> Option<&printpdf::ParsedFont> {
+        self.pdf
+            .get_or_init(|| {
+                let mut warnings = Vec::new();
+                let mut font = printpdf::ParsedFont::from_bytes(self.data, 0, &mut warnings)?;
+                let mut reverse = std::collections::BTreeMap::new();
+                if let Some(cmap) = self.shaper.tables().cmap {
+                    for subtable in cmap.subtables {
+                        if !subtable.is_unicode() {
+                            continue;
+                        }
+                        subtable.codepoints(|cp| {
+                            if let (Some(ch), Some(gid)) =
+                                (char::from_u32(cp), subtable.glyph_index(cp))
+                            {
+                                reverse.entry(gid.0).or_insert_with(|| ch.to_string());
+                            }
+                        });
+                    }
+                }
+                font.reverse_glyph_cache = reverse;
+                Some(font)
+            })
+            .as_ref()
+    }
+
+    /// The character the cmap maps to `gid` first, if any.
+    pub fn primary_char(&self, gid: u16) -> Option<char> {
+        self.pdf_font()
+            .and_then(|f| f.reverse_glyph_cache.get(&gid))
+            .and_then(|s| s.chars().next())
+    }
+}
+
+fn name(face: &ttf_parser::Face<'_>, id: u16) -> Option<String> {
+    face.names()
+        .into_iter()
+        .filter(|n| n.name_id == id && n.is_unicode())
+        .find_map(|n| n.to_string())
+}
+
+/// The four styles of a family.
+#[derive(Debug, Clone, Copy, Default)]
+struct Family {
+    regular: Option<FaceId>,
+    bold: Option<FaceId>,
+    italic: Option<FaceId>,
+    bold_italic: Option<FaceId>,
+}
+
+impl Family {
+    fn slot(&mut self, bold: bool, italic: bool) -> &mut Option<FaceId> {
+        match (bold, italic) {
+            (false, false) => &mut self.regular,
+            (true, false) => &mut self.bold,
+            (false, true) => &mut self.italic,
+            (true, true) => &mut self.bold_italic,
+        }
+    }
+
+    /// The closest style present: exact, then same weight upright, then any.
+    fn pick(&self, bold: bool, italic: bool) -> Option<FaceId> {
+        let exact = match (bold, italic) {
+            (false, false) => self.regular,
+            (true, false) => self.bold,
+            (false, true) => self.italic,
+            (true, true) => self.bold_italic,
+        };
+        let upright = if bold { self.bold } else { self.regular };
+        exact
+            .or(upright)
+            .or(self.regular)
+            .or(self.bold)
+            .or(self.italic)
+            .or(self.bold_italic)
+    }
+}
+
+/// Every face text can be set in.
+#[derive(Debug)]
+pub struct FontBook {
+    faces: Vec<Face>,
+    /// By lower-cased family name.
+    families: HashMap<String, Family>,
+    /// The family of the first face loaded (Noto Sans).
+    default_key: String,
+    /// Families tried, in order, for characters the requested family lacks:
+    /// every family after the default, in load order.
+    fallback_keys: Vec<String>,
+}
+
+/// Why fonts could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum FontError {
+    #[error("cannot read fonts directory {path}: {source}")]
+    Dir {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{path} is not a usable TrueType/OpenType font")]
+    Unusable { path: String },
+}
+
+macro_rules! builtin {
+    ($($file:literal),* $(,)?) => {
+        &[$(($file, include_bytes!(concat!("../../fonts/", $file)) as &[u8])),*]
+    };
+}
+
+/// The fonts compiled into the binary, primary family first.
+const BUILTIN: &[(&str, &[u8])] = builtin!(
+    "NotoSans-Regular.ttf",
+    "NotoSans-Bold.ttf",
+    "NotoSans-Italic.ttf",
+    "NotoSans-BoldItalic.ttf",
+    "NotoSansArabic-Regular.ttf",
+    "NotoSansArabic-Bold.ttf",
+    "NotoSansHebrew-Regular.ttf",
+    "NotoSansHebrew-Bold.ttf",
+    "DroidSansFallback.ttf",
+);
+
+impl FontBook {
+    /// The built-in fonts, parsed once per process.
+    pub fn builtin() -> Arc<FontBook> {
+        static BOOK: OnceLock<Arc<FontBook>> = OnceLock::new();
+        BOOK.get_or_init(|| {
+            let mut book = FontBook::empty();
+            for (file, data) in BUILTIN {
+                // The built-in files are checked by the tests; a bad one is a
+                // build problem, not a runtime one.
+                if let Some(face) = Face::parse(data) {
+                    book.add(face);
+                } else {
+                    tracing::error!(file, "built-in font does not parse");
+                }
+            }
+            Arc::new(book)
+        })
+        .clone()
+    }
+
+    /// The built-in fonts plus every `.ttf`/`.otf` in `dir`.
+    pub fn with_dir(dir: &Path) -> Result<FontBook, FontError> {
+        let mut book = FontBook::empty();
+        for (_, data) in BUILTIN {
+            if let Some(face) = Face::parse(data) {
+                book.add(face);
+            }
+        }
+        let entries = std::fs::read_dir(dir).map_err(|source| FontError::Dir {
+            path: dir.display().to_string(),
+            source,
+        })?;
+        let mut paths: Vec<_> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| {
+                p.extension()
+                    .and_then(|e| e.to_str())
+                    .is_some_and(|e| e.eq_ignore_ascii_case("ttf") || e.eq_ignore_ascii_case("otf"))
+            })
+            .collect();
+        paths.sort();
+        for path in paths {
+            let unusable = || FontError::Unusable {
+                path: path.display().to_string(),
+            };
+            let data = std::fs::read(&path).map_err(|_| unusable())?;
+            // Loaded once per process start and used until exit.
+            let data: &'static [u8] = Box::leak(data.into_boxed_slice());
+            let face = Face::parse(data).ok_or_else(unusable)?;
+            book.add(face);
+        }
+        Ok(book)
+    }
+
+    fn empty() -> FontBook {
+        FontBook {
+            faces: Vec::new(),
+            families: HashMap::new(),
+            default_key: String::new(),
+            fallback_keys: Vec::new(),
+        }
+    }
+
+    fn add(&mut self, face: Face) -> FaceId {
+        let id = self.faces.len();
+        let key = face.family.to_lowercase();
+        let family = self.families.entry(key.clone()).or_default();
+        let slot = family.slot(face.bold, face.italic);
+        if slot.is_none() {
+            *slot = Some(id);
+        }
+        self.faces.push(face);
+        if self.default_key.is_empty() {
+            self.default_key = key;
+        } else if key != self.default_key && !self.fallback_keys.contains(&key) {
+            self.fallback_keys.push(key);
+        }
+        id
+    }
+
+    pub fn face(&self, id: FaceId) -> &Face {
+        &self.faces[id]
+    }
+
+    pub fn faces(&self) -> &[Face] {
+        &self.faces
+    }
+
+    /// Whether a family of this name is loaded (case-insensitive).
+    pub fn has_family(&self, family: &str) -> bool {
+        self.families.contains_key(&family.to_lowercase())
+    }
+
+    /// Names of the loaded families, sorted.
+    pub fn family_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .families
+            .values()
+            .filter_map(|f| f.pick(false, false))
+            .map(|id| self.faces[id].family.clone())
+            .collect();
+        names.sort();
+        names.dedup();
+        names
+    }
+
+    /// The face for a family and style; unknown families get the default.
+    pub fn select(&self, family: &str, bold: bool, italic: bool) -> FaceId {
+        self.families
+            .get(&family.to_lowercase())
+            .or_else(|| self.families.get(&self.default_key))
+            .and_then(|f| f.pick(bold, italic))
+            .unwrap_or(0)
+    }
+
+    /// The face that draws `ch`: `primary` if it has the glyph, else the
+    /// first fallback (same style) that does, else `primary` (which then
+    /// draws its missing-glyph box).
+    pub fn face_for(&self, primary: FaceId, ch: char) -> FaceId {
+        let face = &self.faces[primary];
+        if face.covers(ch) {
+            return primary;
+        }
+        let (bold, italic) = (face.bold, face.italic);
+        let keys = std::iter::once(&self.default_key).chain(&self.fallback_keys);
+        for family in keys.filter_map(|k| self.families.get(k)) {
+            if let Some(id) = family.pick(bold, italic)
+                && id != primary
+                && self.faces[id].covers(ch)
+            {
+                return id;
+            }
+        }
+        primary
+    }
+}

@@ -1,0 +1,169 @@
+//! Jobs that produce a document (PDF now, DOCX next): where the document
+//! comes from, and turning it into a [`Document`] on the worker.
+
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use crate::doc::{self, Assets, DocError, Document, Files, Loc};
+use crate::fonts::FontBook;
+use crate::problem::{Diagnostics, FieldError};
+use crate::template::TemplateError;
+use crate::templates::Catalog;
+
+use super::JobRequest;
+
+/// Where a document job's document comes from.
+#[derive(Debug, Clone)]
+pub enum DocSource {
+    /// A template of the catalog, by name.
+    Template(String),
+    /// Markup (with template syntax) sent in the job.
+    Inline(String),
+    /// The JSON form of the document model.
+    Document(Value),
+}
+
+/// A validated document job. Rendering the template and reading the markup
+/// happen on the worker (they can be heavy), so their problems are reported
+/// then, still before any byte is sent.
+#[derive(Debug, Clone)]
+pub struct DocJob {
+    pub source: DocSource,
+    pub data: Value,
+    pub templates: Catalog,
+    pub fonts: Arc<FontBook>,
+    pub max_image_pixels: u64,
+}
+
+/// Checks the document fields of a job for `format` (`pdf`, `docx`).
+pub fn validate(
+    request: JobRequest,
+    format: &str,
+    templates: &Catalog,
+    fonts: &Arc<FontBook>,
+    diags: &mut Diagnostics,
+) -> Option<DocJob> {
+    let unused: [(&str, bool); 9] = [
+        ("/workbook", request.workbook.is_some()),
+        ("/source", request.source.is_some()),
+        ("/resize", request.resize.is_some()),
+        ("/output", request.output.is_some()),
+        ("/strip_metadata", request.strip_metadata.is_some()),
+        ("/auto_orient", request.auto_orient.is_some()),
+        ("/entries", request.entries.is_some()),
+        ("/batch", request.batch.is_some()),
+        ("/options", request.options.is_some()),
+    ];
+    for (pointer, present) in unused {
+        if present {
+            diags.error(pointer, format!("not used by {format} jobs"));
+        }
+    }
+    let given = [
+        request.template.is_some(),
+        request.template_source.is_some(),
+        request.document.is_some(),
+    ];
+    let source = match (request.template, request.template_source, request.document) {
+        (Some(name), None, None) => Some(DocSource::Template(name)),
+        (None, Some(source), None) => {
+            if source.trim().is_empty() {
+                diags.error("/template_source", "must not be empty");
+            }
+            Some(DocSource::Inline(source))
+        }
+        (None, None, Some(document)) => {
+            if !document.is_object() {
+                diags.error("/document", "expected an object (the document model)");
+            }
+            if request.data.is_some() {
+                diags.error("/data", "`data` is only used with `template` or `template_source`");
+            }
+            Some(DocSource::Document(document))
+        }
+        (None, None, None) => {
+            diags.error(
+                "",
+                format!("{format} jobs need one of `template` (+ `data`), `template_source` (+ `data`) or `document`"),
+            );
+            None
+        }
+        _ => {
+            let names = ["template", "template_source", "document"];
+            let present: Vec<&str> = names.iter().zip(given).filter(|(_, g)| *g).map(|(n, _)| *n).collect();
+            diags.error(
+                format!("/{}", present[1]),
+                format!("give only one of `{}`", present.join("`, `")),
+            );
+            None
+        }
+    };
+    let data = request.data.unwrap_or(Value::Object(Default::default()));
+    if !data.is_object() {
+        diags.error("/data", "expected an object");
+    }
+    Some(DocJob {
+        source: source?,
+        data,
+        templates: templates.clone(),
+        fonts: fonts.clone(),
+        max_image_pixels: doc::DEFAULT_MAX_IMAGE_PIXELS,
+    })
+}
+
+impl DocJob {
+    /// Renders the template (if any) and reads the document. Every problem
+    /// points into the job or at a line and column of the template.
+    pub fn document(&self, files: &Files) -> Result<Document, Vec<FieldError>> {
+        let assets = Assets {
+            files,
+            max_image_pixels: self.max_image_pixels,
+        };
+        let (markup, pointer) = match &self.source {
+            DocSource::Document(value) => {
+                return doc::from_json(value, "/document", assets).map_err(|errs| to_field_errors(errs, "/document"));
+            }
+            DocSource::Template(name) => (self.templates.render(name, &self.data), "/template"),
+            DocSource::Inline(source) => (self.templates.render_inline(source, &self.data), "/template_source"),
+        };
+        let markup = markup.map_err(|e| vec![template_error(e, pointer)])?;
+        doc::from_markup(&markup, assets).map_err(|errs| to_field_errors(errs, pointer))
+    }
+}
+
+fn template_error(e: TemplateError, pointer: &str) -> FieldError {
+    let mut err = FieldError::new(pointer, e.message.clone());
+    err.line = e.line;
+    err.column = e.column;
+    if let Some(path) = e.data_path {
+        // A missing value: point at where in `data` it was looked for.
+        let tokens: Vec<String> = path.iter().map(|t| crate::problem::escape_token(t)).collect();
+        err.message = format!("{} (template {})", e.message, location(e.line, e.column));
+        err.pointer = format!("/data/{}", tokens.join("/"));
+    }
+    err
+}
+
+fn location(line: Option<u32>, column: Option<u32>) -> String {
+    match (line, column) {
+        (Some(l), Some(c)) => format!("line {l}, column {c}"),
+        (Some(l), None) => format!("line {l}"),
+        _ => "position unknown".into(),
+    }
+}
+
+fn to_field_errors(errors: Vec<DocError>, pointer: &str) -> Vec<FieldError> {
+    errors
+        .into_iter()
+        .map(|e| match e.loc {
+            Loc::Pointer(p) => FieldError::new(p, e.message),
+            Loc::Markup { line, column } => {
+                let mut err = FieldError::new(pointer, format!("markup {}: {}", location(Some(line), Some(column)), e.message));
+                err.line = Some(line);
+                err.column = Some(column);
+                err
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,261 @@
+//! The sandboxed template engine: minijinja with XML auto-escaping, fuel,
+//! recursion and output limits, and errors located in the template.
+
+use std::io::{self, Write};
+
+use minijinja::value::{Kwargs, Value};
+use minijinja::{Environment, Error, ErrorKind, UndefinedBehavior};
+
+use crate::codes::{EpcPayment, epc_payload};
+
+/// Limits every template render runs under.
+#[derive(Debug, Clone, Copy)]
+pub struct TemplateLimits {
+    /// Instructions a render may execute (minijinja fuel).
+    pub fuel: u64,
+    /// Largest markup a render may produce, in bytes.
+    pub max_output: usize,
+    /// Deepest nesting of macro calls, includes and loops.
+    pub max_recursion: usize,
+}
+
+impl Default for TemplateLimits {
+    fn default() -> Self {
+        Self {
+            fuel: 50_000_000,
+            max_output: 64 * 1024 * 1024,
+            max_recursion: 100,
+        }
+    }
+}
+
+/// A template problem, located in the template source.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TemplateError {
+    /// 1-based line and column in the template, when known.
+    pub line: Option<u32>,
+    pub column: Option<u32>,
+    /// The data the failing expression read (`invoice.totl` →
+    /// `["invoice", "totl"]`), when the error is about missing data.
+    pub data_path: Option<Vec<String>>,
+    pub message: String,
+}
+
+impl std::fmt::Display for TemplateError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (self.line, self.column) {
+            (Some(l), Some(c)) => write!(f, "line {l}, column {c}: {}", self.message),
+            (Some(l), None) => write!(f, "line {l}: {}", self.message),
+            _ => f.write_str(&self.message),
+        }
+    }
+}
+
+/// Builds the environment every template renders in.
+pub fn environment(limits: TemplateLimits) -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_fuel(Some(limits.fuel));
+    env.set_recursion_limit(limits.max_recursion);
+    // Printing a missing value is an error (a typo in a data path should not
+    // silently print nothing); `{% if x %}` on a missing value is fine.
+    env.set_undefined_behavior(UndefinedBehavior::SemiStrict);
+    env.set_formatter(xml_formatter);
+    super::filters::register(&mut env);
+    env.add_function("epc_payload", epc_function);
+    env
+}
+
+/// Writes values XML-escaped (unless marked safe), with line breaks and tabs
+/// as character references so they survive in attribute values.
+fn xml_formatter(
+    out: &mut minijinja::Output,
+    _state: &mut minijinja::State,
+    value: &Value,
+) -> Result<(), Error> {
+    if value.is_none() {
+        return Ok(());
+    }
+    if value.is_safe() {
+        return write!(out, "{value}").map_err(|_| Error::new(ErrorKind::WriteFailure, "write failed"));
+    }
+    let text = match value.as_str() {
+        Some(s) => std::borrow::Cow::Borrowed(s),
+        None => std::borrow::Cow::Owned(value.to_string()),
+    };
+    let mut last = 0;
+    let write = |out: &mut minijinja::Output, s: &str| {
+        out.write_str(s)
+            .map_err(|_| Error::new(ErrorKind::WriteFailure, "write failed"))
+    };
+    for (i, ch) in text.char_indices() {
+        let escaped = match ch {
+            '&' => "&amp;",
+            '<' => "&lt;",
+            '>' => "&gt;",
+            '"' => "&quot;",
+            '\'' => "&apos;",
+            '\n' => "&#10;",
+            '\r' => "&#13;",
+            '\t' => "&#9;",
+            _ => continue,
+        };
+        write(out, &text[last..i])?;
+        write(out, escaped)?;
+        last = i + ch.len_utf8();
+    }
+    write(out, &text[last..])
+}
+
+/// `epc_payload(name=…, iban=…, bic=…, amount=…, reference=…, text=…)`:
+/// the EPC/SEPA credit-transfer QR payload ("GiroCode").
+fn epc_function(kwargs: Kwargs) -> Result<String, Error> {
+    let string = |key: &str| -> Result<Option<String>, Error> {
+        let v: Option<Value> = kwargs.get(key)?;
+        Ok(v.filter(|v| !v.is_none() && !v.is_undefined())
+            .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string))
+            .filter(|s| !s.is_empty()))
+    };
+    let amount: Option<Value> = kwargs.get("amount")?;
+    let amount = match amount {
+        Some(v) if !v.is_none() && !v.is_undefined() => Some(
+            f64::try_from(v.clone())
+                .or_else(|_| v.as_str().unwrap_or("").trim().parse::<f64>())
+                .map_err(|_| {
+                    Error::new(ErrorKind::InvalidOperation, format!("epc_payload: amount must be a number, got {v}"))
+                })?,
+        ),
+        _ => None,
+    };
+    let payment = EpcPayment {
+        name: string("name")?.unwrap_or_default(),
+        iban: string("iban")?.unwrap_or_default(),
+        bic: string("bic")?,
+        amount: amount.map(|a| (a * 100.0).round() / 100.0),
+        purpose: string("purpose")?,
+        reference: string("reference")?,
+        text: string("text")?,
+        info: string("info")?,
+    };
+    kwargs.assert_all_used()?;
+    epc_payload(&payment).map_err(|e| Error::new(ErrorKind::InvalidOperation, format!("epc_payload: {e}")))
+}
+
+/// Renders `name` (already added to `env`) with `data`, within the output limit.
+pub fn render(
+    env: &Environment<'_>,
+    name: &str,
+    data: &serde_json::Value,
+    limits: TemplateLimits,
+) -> Result<String, TemplateError> {
+    let template = env.get_template(name).map_err(|e| locate(&e, None))?;
+    let mut out = Limited {
+        buf: Vec::with_capacity(16 * 1024),
+        max: limits.max_output,
+    };
+    let ctx = Value::from(minijinja::value::Serde(data));
+    match template.render_captured_to(ctx, &mut out) {
+        Ok(_) => {}
+        Err(e) if e.kind() == ErrorKind::WriteFailure => {
+            return Err(TemplateError {
+                line: None,
+                column: None,
+                data_path: None,
+                message: format!(
+                    "the template produced more than {} bytes of markup (the output limit)",
+                    limits.max_output
+                ),
+            });
+        }
+        Err(e) => return Err(locate(&e, Some(template.source()))),
+    }
+    String::from_utf8(out.buf).map_err(|_| TemplateError {
+        line: None,
+        column: None,
+        data_path: None,
+        message: "the template produced invalid UTF-8".into(),
+    })
+}
+
+/// Compiles a template source, reporting syntax errors with their position.
+pub fn check_syntax(env: &Environment<'_>, name: &str, source: &str) -> Result<(), TemplateError> {
+    env.template_from_named_str(name, source)
+        .map(|_| ())
+        .map_err(|e| locate(&e, Some(source)))
+}
+
+/// Turns a minijinja error into a located template error.
+pub fn locate(err: &Error, source: Option<&str>) -> TemplateError {
+    let mut column = None;
+    let mut line = err.line().map(|l| l as u32);
+    let mut data_path = None;
+    if let (Some(range), Some(source)) = (err.range(), source)
+        && let Some(before) = source.get(..range.start)
+    {
+        line = Some(before.matches('\n').count() as u32 + 1);
+        column = Some(before.rsplit('\n').next().map_or(0, |l| l.chars().count()) as u32 + 1);
+        if err.kind() == ErrorKind::UndefinedError
+            && let Some(snippet) = source.get(range)
+        {
+            data_path = parse_path(snippet.trim());
+        }
+    }
+    let message = match err.kind() {
+        ErrorKind::OutOfFuel => "the template ran too long (fuel limit): check for runaway loops".to_string(),
+        ErrorKind::UndefinedError => match &data_path {
+            Some(path) => format!("no value for `{}` in the data", path.join(".")),
+            None => "a value the template prints is missing from the data".to_string(),
+        },
+        _ => err
+            .detail()
+            .map_or_else(|| err.kind().to_string(), |d| format!("{}: {d}", err.kind())),
+    };
+    TemplateError {
+        line,
+        column,
+        data_path,
+        message,
+    }
+}
+
+/// `a.b[0].c` → `["a", "b", "0", "c"]`; anything else (calls, filters) → None.
+fn parse_path(expr: &str) -> Option<Vec<String>> {
+    let expr = expr.split('|').next()?.trim();
+    let mut parts = Vec::new();
+    for piece in expr.split('.') {
+        let (name, rest) = piece.split_once('[').unwrap_or((piece, ""));
+        if name.is_empty() || !name.chars().all(|c| c.is_alphanumeric() || c == '_') {
+            return None;
+        }
+        parts.push(name.to_string());
+        for index in rest.split('[') {
+            let index = index.trim_end_matches(']');
+            if !index.is_empty() {
+                if !index.chars().all(|c| c.is_ascii_digit()) {
+                    return None;
+                }
+                parts.push(index.to_string());
+            }
+        }
+    }
+    Some(parts)
+}
+
+/// A writer that refuses to grow past `max` bytes.
+struct Limited {
+    buf: Vec<u8>,
+    max: usize,
+}
+
+impl Write for Limited {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        if self.buf.len() + data.len() > self.max {
+            return Err(io::Error::other("template output limit"));
+        }
+        self.buf.extend_from_slice(data);
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
