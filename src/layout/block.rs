@@ -2,11 +2,11 @@
 
 use super::flow::{Slice, SliceSink, stack};
 use super::table;
-use super::text::{FieldValues, ShapedText};
+use super::text::{FieldValues, Frame, ShapedText};
 use super::{Item, LayoutError};
 use crate::codes;
 use crate::doc::{
-    Align, Barcode, Block, Columns, Image, Inline, List, Paragraph, Qr, QrLevel, Rule, RunStyle,
+    Align, Barcode, Block, ColWidth, Columns, Image, Inline, List, Paragraph, Qr, QrLevel, Rule, RunStyle,
 };
 use crate::fonts::FontBook;
 
@@ -66,16 +66,13 @@ pub fn paragraph(ctx: &Ctx<'_>, p: &Paragraph, width: f32, out: &mut dyn SliceSi
                 fill: bg,
             });
         }
-        shaped.place(
-            ctx.book,
-            line,
-            style.align,
-            style.indent,
-            0.0,
-            avail,
-            &mut slice.items,
-            &mut slice.fields,
-        );
+        let frame = Frame {
+            align: style.align,
+            x: style.indent,
+            y: 0.0,
+            width: avail,
+        };
+        shaped.place(ctx.book, line, frame, &mut slice);
         slice.baseline = Some(line.baseline);
         if i == 0 {
             slice.space_before = style.space_before;
@@ -120,6 +117,17 @@ pub fn measure(ctx: &Ctx<'_>, blocks: &[Block]) -> (f32, f32) {
                     .map(|item| measure(ctx, item))
                     .fold((0.0f32, 0.0f32), |acc, m| (acc.0.max(m.0), acc.1.max(m.1)));
                 (a + LIST_INDENT, b + LIST_INDENT)
+            }
+            Block::Table(t) => table::measure(ctx, t),
+            Block::Columns(cols) => {
+                let gaps = cols.gap * cols.columns.len().saturating_sub(1) as f32;
+                cols.columns
+                    .iter()
+                    .map(|c| match c.width {
+                        ColWidth::Fixed(w) => (w, w),
+                        _ => measure(ctx, &c.blocks),
+                    })
+                    .fold((gaps, gaps), |acc, m| (acc.0 + m.0, acc.1 + m.1))
             }
             _ => (0.0, 0.0),
         };
@@ -177,16 +185,13 @@ fn marker_items(ctx: &Ctx<'_>, marker: &str, style: &RunStyle, baseline: f32, sl
     let lines = shaped.lines(f32::INFINITY, 1.0);
     if let Some(line) = lines.first() {
         let gutter = LIST_INDENT - 4.0;
-        shaped.place(
-            ctx.book,
-            line,
-            Align::Right,
-            0.0,
-            baseline - line.baseline,
-            gutter,
-            &mut slice.items,
-            &mut slice.fields,
-        );
+        let frame = Frame {
+            align: Align::Right,
+            x: 0.0,
+            y: baseline - line.baseline,
+            width: gutter,
+        };
+        shaped.place(ctx.book, line, frame, slice);
     }
 }
 
@@ -310,16 +315,13 @@ fn barcode(ctx: &Ctx<'_>, bc: &Barcode, width: f32, out: &mut dyn SliceSink) -> 
         }];
         let shaped = ShapedText::new(ctx.book, &inlines, ctx.fields);
         if let Some(line) = shaped.lines(f32::INFINITY, 1.2).first() {
-            shaped.place(
-                ctx.book,
-                line,
-                Align::Center,
-                x0 - module * 10.0,
-                bc.height + 1.0,
-                total,
-                &mut slice.items,
-                &mut slice.fields,
-            );
+            let frame = Frame {
+                align: Align::Center,
+                x: x0 - module * 10.0,
+                y: bc.height + 1.0,
+                width: total,
+            };
+            shaped.place(ctx.book, line, frame, &mut slice);
             slice.height += line.height + 1.0;
         }
     }

@@ -5,7 +5,7 @@ use std::cell::Cell;
 
 use super::block::{self, Ctx};
 use super::flow::{Flow, FlowPage, Slice, stack};
-use super::text::{FieldValues, ShapedText};
+use super::text::{FieldValues, Frame, ShapedText};
 use super::{Field, FieldKind, Item, Page};
 use crate::doc::{Block, Document, Inline};
 use crate::fonts::FontBook;
@@ -101,7 +101,6 @@ pub fn paginate(
         }
     }
     let count = flow.finish();
-    drop(sink);
     if too_many.get() || count > limits.max_pages {
         return Err(LayoutError::TooManyPages(limits.max_pages));
     }
@@ -179,17 +178,15 @@ fn field_items(book: &FontBook, field: &Field, value: u32, items: &mut Vec<Item>
         style: field.style.clone(),
     }];
     let shaped = ShapedText::new(book, &inlines, FieldValues::default());
-    let mut fields = Vec::new();
     if let Some(line) = shaped.lines(f32::INFINITY, 1.0).first() {
-        shaped.place(
-            book,
-            line,
-            crate::doc::Align::Left,
-            field.x,
-            field.y - line.baseline,
-            line.width,
-            items,
-            &mut fields,
-        );
+        let frame = Frame {
+            align: crate::doc::Align::Left,
+            x: field.x,
+            y: field.y - line.baseline,
+            width: line.width,
+        };
+        let mut slice = Slice::default();
+        shaped.place(book, line, frame, &mut slice);
+        items.append(&mut slice.items);
     }
 }

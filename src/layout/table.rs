@@ -155,7 +155,27 @@ pub fn table(ctx: &Ctx<'_>, t: &Table, width: f32, out: &mut dyn SliceSink) -> R
     Ok(())
 }
 
+/// Natural and narrowest width of a whole table (for a table inside an
+/// auto-sized cell or column).
+pub fn measure(ctx: &Ctx<'_>, t: &Table) -> (f32, f32) {
+    let measures = column_measures(ctx, t);
+    t.columns
+        .iter()
+        .zip(&measures)
+        .map(|(spec, m)| match spec {
+            ColWidth::Fixed(w) => (*w, *w),
+            _ => *m,
+        })
+        .fold((0.0, 0.0), |acc, m| (acc.0 + m.0, acc.1 + m.1))
+}
+
 fn column_widths(ctx: &Ctx<'_>, t: &Table, width: f32) -> Vec<f32> {
+    let measures = column_measures(ctx, t);
+    resolve_widths(&t.columns, &measures, width)
+}
+
+/// (natural, narrowest) content width of each column, padding included.
+fn column_measures(ctx: &Ctx<'_>, t: &Table) -> Vec<(f32, f32)> {
     let n = t.columns.len();
     let mut measures = vec![(0.0f32, 0.0f32); n];
     let needs_measure = t.columns.iter().any(|c| !matches!(c, ColWidth::Fixed(_)));
@@ -175,7 +195,7 @@ fn column_widths(ctx: &Ctx<'_>, t: &Table, width: f32) -> Vec<f32> {
             }
         }
     }
-    resolve_widths(&t.columns, &measures, width)
+    measures
 }
 
 /// Rows measured for auto and relative column widths.

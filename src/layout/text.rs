@@ -10,6 +10,7 @@
 use unicode_bidi::{BidiInfo, Level};
 use unicode_linebreak::{BreakOpportunity, linebreaks};
 
+use super::flow::Slice;
 use super::{Field, FieldKind, Glyph, GlyphRun, Item};
 use crate::doc::{Align, Inline, RunStyle};
 use crate::fonts::{FaceId, FontBook};
@@ -64,6 +65,16 @@ pub struct ShapedText {
     width_at: Vec<f32>,
     /// Largest font size, for the height of empty lines.
     max_size: f32,
+}
+
+/// Where a line is drawn: the top-left corner and width of its box, and how
+/// it sits in that box.
+#[derive(Debug, Clone, Copy)]
+pub struct Frame {
+    pub align: Align,
+    pub x: f32,
+    pub y: f32,
+    pub width: f32,
 }
 
 /// One line of a paragraph, in display order.
@@ -326,18 +337,11 @@ impl ShapedText {
         last.max(start + 1).min(end)
     }
 
-    /// Draws `line` with its top-left corner at (x, y) in a box `width` wide.
-    pub fn place(
-        &self,
-        book: &FontBook,
-        line: &Line,
-        align: Align,
-        x: f32,
-        y: f32,
-        width: f32,
-        items: &mut Vec<Item>,
-        fields: &mut Vec<Field>,
-    ) {
+    /// Draws `line` into `frame` (top-left corner and width), adding its
+    /// items and page fields to `out`.
+    pub fn place(&self, book: &FontBook, line: &Line, frame: Frame, out: &mut Slice) {
+        let Frame { align, x, y, width } = frame;
+        let (items, fields) = (&mut out.items, &mut out.fields);
         let slack = (width - line.width).max(0.0);
         let (mut pen, extra_per_space) = match align {
             Align::Left => (x, 0.0),
