@@ -81,15 +81,32 @@ pub struct TemplateArgs {
     /// Directory of templates [default: the built-in templates].
     #[arg(long, env = "DOCSMITH_TEMPLATES_DIR")]
     pub templates_dir: Option<PathBuf>,
+    /// Directory of extra fonts (.ttf/.otf), added to the built-in ones;
+    /// their families can be named in `font` attributes and join the fallbacks.
+    #[arg(long, env = "DOCSMITH_FONTS_DIR")]
+    pub fonts_dir: Option<PathBuf>,
+}
+
+/// Why templates or fonts could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum AssetError {
+    #[error(transparent)]
+    Templates(#[from] crate::templates::CatalogError),
+    #[error(transparent)]
+    Fonts(#[from] crate::fonts::FontError),
 }
 
 impl TemplateArgs {
-    fn load(&self) -> Result<Catalog, crate::templates::CatalogError> {
+    fn load(&self) -> Result<Catalog, AssetError> {
         let dir = self
             .templates_dir
             .clone()
             .unwrap_or_else(builtin_templates_dir);
-        Catalog::load(&dir)
+        let catalog = Catalog::load(&dir)?;
+        Ok(match &self.fonts_dir {
+            Some(fonts) => catalog.with_fonts(std::sync::Arc::new(crate::fonts::FontBook::with_dir(fonts)?)),
+            None => catalog,
+        })
     }
 }
 

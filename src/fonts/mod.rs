@@ -10,7 +10,7 @@
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use rustybuzz::ttf_parser;
 
@@ -176,7 +176,6 @@ impl Family {
 }
 
 /// Every face text can be set in.
-#[derive(Debug)]
 pub struct FontBook {
     faces: Vec<Face>,
     /// By lower-cased family name.
@@ -186,6 +185,17 @@ pub struct FontBook {
     /// Families tried, in order, for characters the requested family lacks:
     /// every family after the default, in load order.
     fallback_keys: Vec<String>,
+    /// Shaping plans, built once per face, direction and script (building
+    /// one costs more than shaping a short run).
+    plans: Mutex<HashMap<(FaceId, bool, [u8; 4]), Arc<rustybuzz::ShapePlan>>>,
+}
+
+impl std::fmt::Debug for FontBook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FontBook")
+            .field("families", &self.family_names())
+            .finish()
+    }
 }
 
 /// Why fonts could not be loaded.
@@ -279,6 +289,7 @@ impl FontBook {
             families: HashMap::new(),
             default_key: String::new(),
             fallback_keys: Vec::new(),
+            plans: Mutex::new(HashMap::new()),
         }
     }
 
@@ -297,6 +308,32 @@ impl FontBook {
             self.fallback_keys.push(key);
         }
         id
+    }
+
+    /// Shapes `buffer` (direction and script already set) with `face`.
+    pub fn shape(&self, face: FaceId, buffer: rustybuzz::UnicodeBuffer) -> rustybuzz::GlyphBuffer {
+        let rtl = buffer.direction() == rustybuzz::Direction::RightToLeft;
+        let script = buffer.script();
+        let tag = script.tag().to_bytes();
+        let key = (face, rtl, tag);
+        let cached = self.plans.lock().ok().and_then(|plans| plans.get(&key).cloned());
+        let plan = match cached {
+            Some(plan) => plan,
+            None => {
+                let plan = Arc::new(rustybuzz::ShapePlan::new(
+                    self.faces[face].shaper(),
+                    buffer.direction(),
+                    Some(script),
+                    None,
+                    &[],
+                ));
+                if let Ok(mut plans) = self.plans.lock() {
+                    plans.insert(key, plan.clone());
+                }
+                plan
+            }
+        };
+        rustybuzz::shape_with_plan(self.faces[face].shaper(), &plan, buffer)
     }
 
     pub fn face(&self, id: FaceId) -> &Face {

@@ -20,14 +20,18 @@ Errors are RFC 9457 problem documents whose `errors[]` point into the job with J
     paths(
         super::render::render,
         super::render::validate,
+        super::templates::list,
+        super::templates::get,
         super::healthz,
         super::readyz,
         super::prom::metrics,
         openapi_json,
     ),
-    components(schemas(JobRequest, Problem, FieldError, Format, super::Validation, super::Health, super::Readiness)),
+    components(schemas(JobRequest, Problem, FieldError, Format, super::Validation, super::Health, super::Readiness,
+        super::templates::TemplateList, crate::templates::TemplateInfo)),
     tags(
         (name = "render", description = "Render and validate jobs"),
+        (name = "templates", description = "The templates jobs can name"),
         (name = "operations", description = "Health, readiness, metrics and this document"),
     )
 )]

@@ -8,6 +8,7 @@ mod prom;
 mod render;
 pub mod serve;
 mod stream;
+mod templates;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -108,6 +109,8 @@ pub fn app(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/v1/render", post(render::render))
         .route("/v1/validate", post(render::validate))
+        .route("/v1/templates", get(templates::list))
+        .route("/v1/templates/{name}", get(templates::get))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(prom::metrics))

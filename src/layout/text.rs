@@ -213,7 +213,7 @@ impl ShapedText {
                 rustybuzz::Direction::LeftToRight
             });
             buffer.guess_segment_properties();
-            let output = rustybuzz::shape(face.shaper(), &[], buffer);
+            let output = book.shape(run.face, buffer);
             let first = self.glyphs.len();
             for (info, pos) in output.glyph_infos().iter().zip(output.glyph_positions()) {
                 let cluster = run.start + info.cluster as usize;
