@@ -290,6 +290,11 @@ fn render_command(args: RenderArgs) -> ExitCode {
             }
             ExitCode::SUCCESS
         }
+        Err(RenderError::Invalid(errors)) => {
+            // The same report as an invalid job: the template or document is wrong.
+            eprintln!("{}", job::JobError::Invalid(errors));
+            ExitCode::from(EXIT_INVALID)
+        }
         Err(err) => {
             eprintln!("docsmith: rendering failed: {err}");
             ExitCode::FAILURE

@@ -172,9 +172,40 @@ impl Catalog {
         template::render(&env, "template_source", data, self.limits)
     }
 
-    /// The source of a named template (for mapping markup errors back).
-    pub fn source(&self, name: &str) -> Option<String> {
-        self.env.get_template(name).ok().map(|t| t.source().to_string())
+    /// Finds where in a template the markup at (`line`, `column`) of its
+    /// output came from, by rendering again while recording output spans.
+    /// `inline` is the job's `template_source`, if that is the template.
+    /// Returns the 1-based line and column in the template.
+    pub fn trace(
+        &self,
+        name: &str,
+        inline: Option<&str>,
+        data: &serde_json::Value,
+        line: u32,
+        column: u32,
+    ) -> Option<(u32, u32)> {
+        let mut env = (*self.env).clone();
+        if let Some(source) = inline {
+            env.add_template_owned(name.to_string(), source.to_string()).ok()?;
+        }
+        let template = env.get_template(name).ok()?;
+        let ctx = minijinja::Value::from(minijinja::value::Serde(data));
+        let (output, spans) = template.render_with_spans(ctx).ok()?;
+        let offset = byte_offset(&output, line, column)?;
+        let span = spans
+            .iter()
+            .filter(|s| s.name() == name && s.output_range().start <= offset)
+            .find(|s| s.output_range().contains(&offset))
+            .or_else(|| spans.iter().rev().find(|s| s.name() == name && s.output_range().start <= offset))?;
+        let source = template.source();
+        let at = match span.kind() {
+            minijinja::OutputSpanKind::Raw => span.source_range().start + (offset - span.output_range().start),
+            _ => span.source_range().start,
+        };
+        let before = source.get(..at.min(source.len()))?;
+        let line = before.matches('\n').count() as u32 + 1;
+        let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) as u32 + 1;
+        Some((line, column))
     }
 }
 
@@ -222,4 +253,19 @@ fn read_meta(dir: &Path, name: &str) -> Result<TemplateInfo, CatalogError> {
         },
         sample_data,
     })
+}
+
+/// Byte offset of a 1-based line and character column in `text`.
+fn byte_offset(text: &str, line: u32, column: u32) -> Option<usize> {
+    let start = if line <= 1 {
+        0
+    } else {
+        text.match_indices('\n').nth(line as usize - 2)?.0 + 1
+    };
+    let rest = &text[start..];
+    let col = rest
+        .char_indices()
+        .nth(column.saturating_sub(1) as usize)
+        .map_or(rest.len(), |(i, _)| i);
+    Some(start + col)
 }

@@ -175,6 +175,9 @@ impl Family {
     }
 }
 
+/// A shaping plan's identity: face, right-to-left, script tag.
+type PlanKey = (FaceId, bool, [u8; 4]);
+
 /// Every face text can be set in.
 pub struct FontBook {
     faces: Vec<Face>,
@@ -187,7 +190,7 @@ pub struct FontBook {
     fallback_keys: Vec<String>,
     /// Shaping plans, built once per face, direction and script (building
     /// one costs more than shaping a short run).
-    plans: Mutex<HashMap<(FaceId, bool, [u8; 4]), Arc<rustybuzz::ShapePlan>>>,
+    plans: Mutex<HashMap<PlanKey, Arc<rustybuzz::ShapePlan>>>,
 }
 
 impl std::fmt::Debug for FontBook {

@@ -128,7 +128,37 @@ impl DocJob {
             DocSource::Inline(source) => (self.templates.render_inline(source, &self.data), "/template_source"),
         };
         let markup = markup.map_err(|e| vec![template_error(e, pointer)])?;
-        doc::from_markup(&markup, assets).map_err(|errs| to_field_errors(errs, pointer))
+        doc::from_markup(&markup, assets).map_err(|errs| {
+            let (name, inline) = match &self.source {
+                DocSource::Template(name) => (name.as_str(), None),
+                _ => ("template_source", self.inline_source()),
+            };
+            let mut seen = std::collections::HashSet::new();
+            errs.into_iter()
+                .map(|e| match e.loc {
+                    Loc::Markup { line, column } => {
+                        // Point at the template line that wrote the markup.
+                        let traced = self.templates.trace(name, inline, &self.data, line, column);
+                        let (line, column) = traced.unwrap_or((line, column));
+                        let mut err = FieldError::new(pointer, format!("{}: {}", location(Some(line), Some(column)), e.message));
+                        err.line = Some(line);
+                        err.column = Some(column);
+                        err
+                    }
+                    Loc::Pointer(p) => FieldError::new(p, e.message),
+                })
+                // A template line inside a loop produces the same problem
+                // once per iteration: report it once.
+                .filter(|e| seen.insert((e.pointer.clone(), e.line, e.column, e.message.clone())))
+                .collect()
+        })
+    }
+
+    fn inline_source(&self) -> Option<&str> {
+        match &self.source {
+            DocSource::Inline(source) => Some(source),
+            _ => None,
+        }
     }
 }
 

@@ -78,8 +78,8 @@ pub fn write(
     if let Some(secs) = doc.metadata.created.as_deref().and_then(unix_seconds)
         && let Ok(date) = printpdf::OffsetDateTime::from_unix_timestamp(secs)
     {
-        info.creation_date = date.clone();
-        info.modification_date = date.clone();
+        info.creation_date = date;
+        info.modification_date = date;
         info.metadata_date = date;
     }
     for (face, id) in &writer.fonts {
