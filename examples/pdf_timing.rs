@@ -15,6 +15,10 @@ use docsmith::render::render;
 use docsmith::render_ctx::{CancelToken, RenderCtx};
 use docsmith::templates::Catalog;
 
+// The allocator the service uses (src/main.rs), so timings match it.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let mut args = std::env::args().skip(1);
     let mut path = None;

@@ -94,41 +94,23 @@ impl Face {
         )
     }
 
-    /// The face parsed for the PDF writer (parsed once, on first use). Its
-    /// glyph → character table is filled from the font's cmap so text
-    /// extraction works for every glyph the cmap reaches.
+    /// The face parsed for the PDF writer (parsed once, on first use).
+    ///
+    /// The writer clones it for every document, so the parts it does not
+    /// need are dropped: docsmith shapes text itself and gives every glyph
+    /// its text, so neither the cmap nor the reverse glyph table is used.
     pub fn pdf_font(&self) -> Option<&printpdf::ParsedFont> {
         self.pdf
             .get_or_init(|| {
                 let mut warnings = Vec::new();
                 let mut font = printpdf::ParsedFont::from_bytes(self.data, 0, &mut warnings)?;
-                let mut reverse = std::collections::BTreeMap::new();
-                if let Some(cmap) = self.shaper.tables().cmap {
-                    for subtable in cmap.subtables {
-                        if !subtable.is_unicode() {
-                            continue;
-                        }
-                        subtable.codepoints(|cp| {
-                            if let (Some(ch), Some(gid)) =
-                                (char::from_u32(cp), subtable.glyph_index(cp))
-                            {
-                                reverse.entry(gid.0).or_insert_with(|| ch.to_string());
-                            }
-                        });
-                    }
-                }
-                font.reverse_glyph_cache = reverse;
+                font.cmap_subtable = None;
+                font.reverse_glyph_cache.clear();
                 Some(font)
             })
             .as_ref()
     }
 
-    /// The character the cmap maps to `gid` first, if any.
-    pub fn primary_char(&self, gid: u16) -> Option<char> {
-        self.pdf_font()
-            .and_then(|f| f.reverse_glyph_cache.get(&gid))
-            .and_then(|s| s.chars().next())
-    }
 }
 
 fn name(face: &ttf_parser::Face<'_>, id: u16) -> Option<String> {
@@ -191,7 +173,28 @@ pub struct FontBook {
     /// Shaping plans, built once per face, direction and script (building
     /// one costs more than shaping a short run).
     plans: Mutex<HashMap<PlanKey, Arc<rustybuzz::ShapePlan>>>,
+    /// Short runs shaped before (labels, units, names repeat across rows and
+    /// requests), by face, direction and text.
+    shaped: Mutex<ShapeCache>,
 }
+
+/// Shaped runs by face and direction, then by text.
+type ShapeCache = HashMap<(FaceId, bool), HashMap<Box<str>, Arc<[UnitGlyph]>>>;
+
+/// A shaped glyph in font units; `cluster` is a byte offset into the run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UnitGlyph {
+    pub gid: u16,
+    pub cluster: u32,
+    pub advance: i32,
+    pub dx: i32,
+    pub dy: i32,
+}
+
+/// Longest run kept in the shaping cache, in bytes.
+const CACHED_RUN_BYTES: usize = 48;
+/// Entries the shaping cache holds before it starts over.
+const CACHED_RUNS: usize = 50_000;
 
 impl std::fmt::Debug for FontBook {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -293,6 +296,7 @@ impl FontBook {
             default_key: String::new(),
             fallback_keys: Vec::new(),
             plans: Mutex::new(HashMap::new()),
+            shaped: Mutex::new(HashMap::new()),
         }
     }
 
@@ -311,6 +315,47 @@ impl FontBook {
             self.fallback_keys.push(key);
         }
         id
+    }
+
+    /// Shapes `text` with `face` (kerning, ligatures, joining), left to right
+    /// or right to left, with the script guessed from the text.
+    pub fn shape_text(&self, face: FaceId, text: &str, rtl: bool) -> Arc<[UnitGlyph]> {
+        let cacheable = text.len() <= CACHED_RUN_BYTES;
+        if cacheable
+            && let Ok(cache) = self.shaped.lock()
+            && let Some(hit) = cache.get(&(face, rtl)).and_then(|runs| runs.get(text))
+        {
+            return hit.clone();
+        }
+        let mut buffer = rustybuzz::UnicodeBuffer::new();
+        buffer.push_str(text);
+        buffer.set_direction(if rtl {
+            rustybuzz::Direction::RightToLeft
+        } else {
+            rustybuzz::Direction::LeftToRight
+        });
+        buffer.guess_segment_properties();
+        let output = self.shape(face, buffer);
+        let glyphs: Arc<[UnitGlyph]> = output
+            .glyph_infos()
+            .iter()
+            .zip(output.glyph_positions())
+            .map(|(info, pos)| UnitGlyph {
+                gid: info.glyph_id as u16,
+                cluster: info.cluster,
+                advance: pos.x_advance,
+                dx: pos.x_offset,
+                dy: pos.y_offset,
+            })
+            .collect();
+        if cacheable && let Ok(mut cache) = self.shaped.lock() {
+            let runs = cache.entry((face, rtl)).or_default();
+            if runs.len() >= CACHED_RUNS {
+                runs.clear();
+            }
+            runs.insert(Box::from(text), glyphs.clone());
+        }
+        glyphs
     }
 
     /// Shapes `buffer` (direction and script already set) with `face`.

@@ -72,7 +72,7 @@ pub fn paragraph(ctx: &Ctx<'_>, p: &Paragraph, width: f32, out: &mut dyn SliceSi
             y: 0.0,
             width: avail,
         };
-        shaped.place(ctx.book, line, frame, &mut slice);
+        shaped.place(line, frame, &mut slice);
         slice.baseline = Some(line.baseline);
         if i == 0 {
             slice.space_before = style.space_before;
@@ -191,7 +191,7 @@ fn marker_items(ctx: &Ctx<'_>, marker: &str, style: &RunStyle, baseline: f32, sl
             y: baseline - line.baseline,
             width: gutter,
         };
-        shaped.place(ctx.book, line, frame, slice);
+        shaped.place(line, frame, slice);
     }
 }
 
@@ -321,7 +321,7 @@ fn barcode(ctx: &Ctx<'_>, bc: &Barcode, width: f32, out: &mut dyn SliceSink) -> 
                 y: bc.height + 1.0,
                 width: total,
             };
-            shaped.place(ctx.book, line, frame, &mut slice);
+            shaped.place(line, frame, &mut slice);
             slice.height += line.height + 1.0;
         }
     }

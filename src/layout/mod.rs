@@ -34,8 +34,11 @@ pub struct Glyph {
     /// Offset of the glyph from the pen, in points (marks, Arabic).
     pub dx: f32,
     pub dy: f32,
-    /// The text this glyph stands for when that is not simply the character
-    /// the font's cmap maps to it (ligatures, contextual forms).
+    /// The character this glyph stands for, when its cluster is one
+    /// character; `'\0'` for glyphs after the first of a cluster.
+    pub ch: char,
+    /// The text of a cluster of several characters drawn by this glyph
+    /// (ligatures such as "fi", Arabic lam-alef).
     pub text: Option<Box<str>>,
 }
 

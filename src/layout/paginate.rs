@@ -186,7 +186,7 @@ fn field_items(book: &FontBook, field: &Field, value: u32, items: &mut Vec<Item>
             width: line.width,
         };
         let mut slice = Slice::default();
-        shaped.place(book, line, frame, &mut slice);
+        shaped.place(line, frame, &mut slice);
         items.append(&mut slice.items);
     }
 }

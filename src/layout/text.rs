@@ -65,6 +65,8 @@ pub struct ShapedText {
     width_at: Vec<f32>,
     /// Largest font size, for the height of empty lines.
     max_size: f32,
+    /// Largest ascent (above the baseline) of the styled faces, in points.
+    ascent: f32,
 }
 
 /// Where a line is drawn: the top-left corner and width of its box, and how
@@ -141,7 +143,15 @@ impl ShapedText {
         if max_size == 0.0 {
             max_size = RunStyle::default().size;
         }
+        let ascent = spans
+            .iter()
+            .map(|s| {
+                let face = book.face(book.select(&s.style.font, s.style.bold, s.style.italic));
+                s.style.size * face.ascender / face.units_per_em
+            })
+            .fold(0.0f32, f32::max);
         let mut shaped = ShapedText {
+            ascent,
             width_at: vec![0.0; text.len() + 1],
             text,
             spans,
@@ -205,26 +215,18 @@ impl ShapedText {
             let face = book.face(run.face);
             let size = self.spans[run.span].style.size;
             let scale = size / face.units_per_em;
-            let mut buffer = rustybuzz::UnicodeBuffer::new();
-            buffer.push_str(&self.text[run.start..run.end]);
-            buffer.set_direction(if run.level.is_rtl() {
-                rustybuzz::Direction::RightToLeft
-            } else {
-                rustybuzz::Direction::LeftToRight
-            });
-            buffer.guess_segment_properties();
-            let output = book.shape(run.face, buffer);
+            let shaped = book.shape_text(run.face, &self.text[run.start..run.end], run.level.is_rtl());
             let first = self.glyphs.len();
-            for (info, pos) in output.glyph_infos().iter().zip(output.glyph_positions()) {
-                let cluster = run.start + info.cluster as usize;
-                let advance = pos.x_advance as f32 * scale;
+            for g in shaped.iter() {
+                let cluster = run.start + g.cluster as usize;
+                let advance = g.advance as f32 * scale;
                 self.width_at[cluster] += advance;
                 self.glyphs.push(ShapedGlyph {
-                    gid: info.glyph_id as u16,
+                    gid: g.gid,
                     cluster,
                     advance,
-                    dx: pos.x_offset as f32 * scale,
-                    dy: pos.y_offset as f32 * scale,
+                    dx: g.dx as f32 * scale,
+                    dy: g.dy as f32 * scale,
                 });
             }
             run.glyphs = first..self.glyphs.len();
@@ -292,7 +294,7 @@ impl ShapedText {
             }
         }
         let empty = self.text.is_empty();
-        ranges
+        let mut lines: Vec<Line> = ranges
             .into_iter()
             .filter(|(s, e, _)| s < e || empty)
             .map(|(s, e, last)| {
@@ -307,7 +309,17 @@ impl ShapedText {
                     end,
                 }
             })
-            .collect()
+            .collect();
+        // With tight line heights the first line's ascenders would reach
+        // above the paragraph's box (and above a page's top margin): lower it.
+        if let Some(first) = lines.first_mut() {
+            let short = self.ascent - first.baseline;
+            if short > 0.0 {
+                first.baseline += short;
+                first.height += short;
+            }
+        }
+        lines
     }
 
     /// Largest font size on a line (the paragraph's largest for empty lines).
@@ -339,7 +351,7 @@ impl ShapedText {
 
     /// Draws `line` into `frame` (top-left corner and width), adding its
     /// items and page fields to `out`.
-    pub fn place(&self, book: &FontBook, line: &Line, frame: Frame, out: &mut Slice) {
+    pub fn place(&self, line: &Line, frame: Frame, out: &mut Slice) {
         let Frame { align, x, y, width } = frame;
         let (items, fields) = (&mut out.items, &mut out.fields);
         let slack = (width - line.width).max(0.0);
@@ -363,7 +375,6 @@ impl ShapedText {
         for run in self.visual_runs(line) {
             let span = &self.spans[run.span];
             let style = &span.style;
-            let face = book.face(run.face);
             let run_start = pen;
             if let Some(kind) = span.field {
                 fields.push(Field {
@@ -388,13 +399,13 @@ impl ShapedText {
                     advance += extra_per_space;
                 }
                 let first_of_cluster = i == 0 || run_glyphs[i - 1].cluster != g.cluster;
-                let text = if !first_of_cluster {
-                    None
+                let (ch, text) = if !first_of_cluster {
+                    ('\0', None)
                 } else {
                     let mut chars = cluster_text.chars();
                     match (chars.next(), chars.next()) {
-                        (Some(c), None) if face.primary_char(g.gid) == Some(c) => None,
-                        _ => Some(cluster_text.into()),
+                        (Some(c), None) => (c, None),
+                        _ => ('\0', Some(cluster_text.into())),
                     }
                 };
                 pen += advance;
@@ -403,6 +414,7 @@ impl ShapedText {
                     advance,
                     dx: g.dx,
                     dy: g.dy,
+                    ch,
                     text,
                 });
             }

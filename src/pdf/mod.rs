@@ -47,6 +47,7 @@ pub fn write(
         book,
         height: doc.page.height,
         fonts: BTreeMap::new(),
+        chars: BTreeMap::new(),
         images: Vec::new(),
         image_error: None,
     };
@@ -83,14 +84,17 @@ pub fn write(
         info.metadata_date = date;
     }
     for (face, id) in &writer.fonts {
-        let parsed = book
+        let mut parsed = book
             .face(*face)
             .pdf_font()
-            .ok_or_else(|| PdfError::Font(book.face(*face).family.clone()))?;
+            .ok_or_else(|| PdfError::Font(book.face(*face).family.clone()))?
+            .clone();
+        // Glyphs without their own text map to the character they drew.
+        parsed.reverse_glyph_cache = writer.chars.remove(face).unwrap_or_default();
         pdf.resources
             .fonts
             .map
-            .insert(id.clone(), printpdf::PdfFont::new(parsed.clone()));
+            .insert(id.clone(), printpdf::PdfFont::new(parsed));
     }
     for (index, (_, raw)) in writer.images.into_iter().enumerate() {
         pdf.resources
@@ -145,6 +149,8 @@ struct Writer<'a> {
     /// Page height, for turning top-down layout coordinates into PDF ones.
     height: f32,
     fonts: BTreeMap<FaceId, FontId>,
+    /// Text of every single-character glyph used, per face, for ToUnicode.
+    chars: BTreeMap<FaceId, BTreeMap<u16, String>>,
     /// Embedded images, keyed by their data's address (one XObject each).
     images: Vec<(usize, RawImage)>,
     image_error: Option<PdfError>,
@@ -289,18 +295,27 @@ impl Writer<'_> {
         // The viewer advances by the font's own width after each glyph; a TJ
         // adjustment moves the pen to where the layout put the next glyph.
         let em = 1000.0 / run.size;
-        let unit = run.size / face.units_per_em;
+        let chars = self.chars.entry(run.face).or_default();
         let mut codepoints = Vec::with_capacity(run.glyphs.len());
         for (i, g) in run.glyphs.iter().enumerate() {
-            let natural = face.advance(g.gid) * unit;
+            // The viewer's advance: the /W width, whole thousandths of an em.
+            let natural = (face.advance(g.gid) * 1000.0 / face.units_per_em).trunc() * run.size / 1000.0;
             let next_dx = run.glyphs.get(i + 1).map_or(0.0, |n| n.dx);
             let wanted = g.advance + next_dx - g.dx;
             let offset = (natural - wanted) * em;
             let offset = if offset.abs() < 0.01 { 0.0 } else { offset };
+            let cid = match (&g.text, g.ch) {
+                (Some(text), _) => Some(text.to_string()),
+                (None, '\0') => Some(String::new()),
+                (None, ch) => {
+                    chars.entry(g.gid).or_insert_with(|| ch.to_string());
+                    None
+                }
+            };
             codepoints.push(printpdf::Codepoint {
                 gid: g.gid,
                 offset,
-                cid: g.text.as_deref().map(str::to_string),
+                cid,
             });
         }
         ops.push(Op::ShowText {
