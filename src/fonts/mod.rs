@@ -14,6 +14,10 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use rustybuzz::ttf_parser;
 
+/// Code points whose coverage is precomputed per face (Latin, Greek,
+/// Cyrillic, Hebrew, Arabic and the punctuation block).
+const COVERAGE_CHARS: usize = 0x2100;
+
 /// Index of a face in its [`FontBook`].
 pub type FaceId = usize;
 
@@ -31,6 +35,9 @@ pub struct Face {
     pub postscript_name: String,
     data: &'static [u8],
     shaper: rustybuzz::Face<'static>,
+    /// Which of the first [`COVERAGE_CHARS`] code points have a glyph: the
+    /// per-character fallback test without a cmap lookup.
+    coverage: Vec<u64>,
     pdf: OnceLock<Option<printpdf::ParsedFont>>,
 }
 
@@ -61,7 +68,17 @@ impl Face {
                 f32::from(shaper.descender()),
             ),
         };
+        let coverage = (0..COVERAGE_CHARS / 64)
+            .map(|word| {
+                (0..64).fold(0u64, |bits, bit| {
+                    let cp = (word * 64 + bit) as u32;
+                    let has = char::from_u32(cp).is_some_and(|c| shaper.glyph_index(c).is_some());
+                    bits | (u64::from(has) << bit)
+                })
+            })
+            .collect();
         Some(Face {
+            coverage,
             bold: shaper.is_bold() || shaper.weight().to_number() >= 600,
             italic: shaper.is_italic() || shaper.is_oblique(),
             units_per_em: f32::from(shaper.units_per_em() as u16),
@@ -82,7 +99,11 @@ impl Face {
 
     /// Whether the face has a glyph for `ch`.
     pub fn covers(&self, ch: char) -> bool {
-        self.shaper.glyph_index(ch).is_some()
+        let cp = ch as usize;
+        match self.coverage.get(cp / 64) {
+            Some(bits) => bits & (1 << (cp % 64)) != 0,
+            None => self.shaper.glyph_index(ch).is_some(),
+        }
     }
 
     /// Advance of `gid` without kerning, in font units.

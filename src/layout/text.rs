@@ -167,7 +167,13 @@ impl ShapedText {
         if self.text.is_empty() {
             return;
         }
-        let bidi = BidiInfo::new(&self.text, None);
+        // Text without right-to-left characters is all level 0: skip the
+        // bidi algorithm (most documents, most paragraphs).
+        let needs_bidi = self.text.chars().any(|c| {
+            matches!(c as u32, 0x0590..=0x08FF | 0xFB1D..=0xFDFF | 0xFE70..=0xFEFF | 0x10800..=0x10FFF | 0x1E800..=0x1EFFF | 0x200F | 0x202B | 0x202E | 0x2067)
+        });
+        let bidi = needs_bidi.then(|| BidiInfo::new(&self.text, None));
+        let ltr = Level::ltr();
         let mut runs: Vec<Run> = Vec::new();
         for (span_idx, span) in self.spans.iter().enumerate() {
             let styled = book.select(&span.style.font, span.style.bold, span.style.italic);
@@ -180,7 +186,7 @@ impl ShapedText {
                     }
                     continue;
                 }
-                let level = bidi.levels[at];
+                let level = bidi.as_ref().map_or(ltr, |b| b.levels[at]);
                 // Spaces, marks and punctuation stay in the current run when
                 // its face has them, so fallback runs are not cut at every space.
                 let neutral = ch.is_whitespace() || !ch.is_alphanumeric();
