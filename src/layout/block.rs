@@ -1,5 +1,9 @@
 //! Blocks → slices: paragraphs, lists, images, codes, rules, columns.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
 use super::flow::{Slice, SliceSink, stack};
 use super::table;
 use super::text::{FieldValues, Frame, ShapedText};
@@ -15,6 +19,36 @@ pub struct Ctx<'a> {
     pub book: &'a FontBook,
     /// Page fields known up front (header/footer are laid out per page).
     pub fields: FieldValues,
+    /// Paragraphs shaped while measuring table columns, by address, taken
+    /// out again when the paragraph is laid out (so each is shaped once).
+    pub measured: RefCell<HashMap<usize, Rc<ShapedText>>>,
+}
+
+impl<'a> Ctx<'a> {
+    pub fn new(book: &'a FontBook, fields: FieldValues) -> Ctx<'a> {
+        Ctx {
+            book,
+            fields,
+            measured: RefCell::new(HashMap::new()),
+        }
+    }
+
+    /// The shaped text of `p`, from measuring if it was measured.
+    fn shaped(&self, p: &Paragraph, keep: bool) -> Rc<ShapedText> {
+        let key = p as *const Paragraph as usize;
+        let found = if keep {
+            self.measured.borrow().get(&key).cloned()
+        } else {
+            self.measured.borrow_mut().remove(&key)
+        };
+        found.unwrap_or_else(|| {
+            let shaped = Rc::new(ShapedText::new(self.book, &p.inlines, self.fields));
+            if keep {
+                self.measured.borrow_mut().insert(key, shaped.clone());
+            }
+            shaped
+        })
+    }
 }
 
 /// Lays out `blocks` in a column `width` points wide.
@@ -49,7 +83,7 @@ fn block(ctx: &Ctx<'_>, block: &Block, width: f32, out: &mut dyn SliceSink) -> R
 /// A paragraph, one slice per line.
 pub fn paragraph(ctx: &Ctx<'_>, p: &Paragraph, width: f32, out: &mut dyn SliceSink) {
     let style = &p.style;
-    let shaped = ShapedText::new(ctx.book, &p.inlines, ctx.fields);
+    let shaped = ctx.shaped(p, false);
     let avail = (width - style.indent).max(1.0);
     let lines = shaped.lines(avail, style.line_height);
     let n = lines.len();
@@ -95,7 +129,7 @@ pub fn measure(ctx: &Ctx<'_>, blocks: &[Block]) -> (f32, f32) {
     for block in blocks {
         let (bmax, bmin) = match block {
             Block::Paragraph(p) => {
-                let shaped = ShapedText::new(ctx.book, &p.inlines, ctx.fields);
+                let shaped = ctx.shaped(p, true);
                 (
                     shaped.max_width() + p.style.indent,
                     shaped.min_width() + p.style.indent,

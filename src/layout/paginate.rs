@@ -89,10 +89,7 @@ pub fn paginate(
         index += 1;
     };
     let mut flow = Flow::new(page.margin.left, top, bottom, &mut sink);
-    let ctx = Ctx {
-        book,
-        fields: FieldValues::default(),
-    };
+    let ctx = Ctx::new(book, FieldValues::default());
     for block in &doc.content {
         render.check()?;
         block::blocks(&ctx, std::slice::from_ref(block), body_width, &mut flow)?;
@@ -154,7 +151,7 @@ pub fn finish_page(
 }
 
 fn decoration(book: &FontBook, blocks: &[Block], width: f32, fields: FieldValues) -> Result<Vec<Slice>, LayoutError> {
-    let ctx = Ctx { book, fields };
+    let ctx = Ctx::new(book, fields);
     let mut slices: Vec<Slice> = Vec::new();
     block::blocks(&ctx, blocks, width, &mut slices)?;
     Ok(slices)

@@ -142,19 +142,28 @@ pub fn write(
 /// ToUnicode maps). A fast level: a few percent larger than the best level
 /// at a fraction of the time.
 fn compress(doc: &mut lopdf::Document) -> Result<(), std::io::Error> {
+    // One compressor for all streams: setting one up costs more than
+    // compressing a small stream.
+    let mut deflate = flate2::Compress::new(flate2::Compression::fast(), true);
     for object in doc.objects.values_mut() {
         if let lopdf::Object::Stream(stream) = object {
             if stream.dict.has(b"Filter") || stream.content.len() < 64 {
                 continue;
             }
-            let mut encoder = flate2::write::ZlibEncoder::new(
-                Vec::with_capacity(stream.content.len() / 2),
-                flate2::Compression::fast(),
-            );
-            encoder.write_all(&stream.content)?;
-            let compressed = encoder.finish()?;
+            deflate.reset();
+            let mut out = Vec::with_capacity(stream.content.len() / 2 + 64);
+            loop {
+                let consumed = deflate.total_in() as usize;
+                let status = deflate
+                    .compress_vec(&stream.content[consumed..], &mut out, flate2::FlushCompress::Finish)
+                    .map_err(std::io::Error::other)?;
+                match status {
+                    flate2::Status::StreamEnd => break,
+                    _ => out.reserve(out.capacity().max(1024)),
+                }
+            }
             stream.dict.set("Filter", lopdf::Object::Name(b"FlateDecode".to_vec()));
-            stream.set_content(compressed);
+            stream.set_content(out);
         }
     }
     Ok(())
@@ -219,6 +228,10 @@ impl Writer<'_> {
         let height = self.height;
         let mut in_text = false;
         let mut fill: Option<Color> = None;
+        // Text and stroke state persists in the content stream: set it only
+        // when it changes.
+        let mut font: Option<(FaceId, f32)> = None;
+        let mut stroke: Option<(Color, f32)> = None;
         for item in items {
             if let Item::Glyphs(run) = item {
                 if !in_text {
@@ -228,6 +241,14 @@ impl Writer<'_> {
                 if fill != Some(run.color) {
                     ops.push(Op::SetFillColor { col: rgb(run.color) });
                     fill = Some(run.color);
+                }
+                if font != Some((run.face, run.size)) {
+                    let id = self.fonts.entry(run.face).or_insert_with(|| font_id(run.face)).clone();
+                    ops.push(Op::SetFont {
+                        font: PdfFontHandle::External(id),
+                        size: Pt(run.size),
+                    });
+                    font = Some((run.face, run.size));
                 }
                 self.glyphs(run, height, ops);
                 continue;
@@ -255,8 +276,11 @@ impl Writer<'_> {
                     width,
                     color,
                 } => {
-                    ops.push(Op::SetOutlineColor { col: rgb(*color) });
-                    ops.push(Op::SetOutlineThickness { pt: Pt(*width) });
+                    if stroke != Some((*color, *width)) {
+                        ops.push(Op::SetOutlineColor { col: rgb(*color) });
+                        ops.push(Op::SetOutlineThickness { pt: Pt(*width) });
+                        stroke = Some((*color, *width));
+                    }
                     let point = |x: f32, y: f32| printpdf::LinePoint {
                         p: printpdf::Point { x: Pt(x), y: Pt(height - y) },
                         bezier: false,
@@ -305,12 +329,7 @@ impl Writer<'_> {
     }
 
     fn glyphs(&mut self, run: &GlyphRun, height: f32, ops: &mut Vec<Op>) {
-        let id = self.fonts.entry(run.face).or_insert_with(|| font_id(run.face)).clone();
         let face = self.book.face(run.face);
-        ops.push(Op::SetFont {
-            font: PdfFontHandle::External(id),
-            size: Pt(run.size),
-        });
         let first_dx = run.glyphs.first().map_or(0.0, |g| g.dx);
         ops.push(Op::SetTextMatrix {
             matrix: TextMatrix::Translate(Pt(run.x + first_dx), Pt(height - run.y)),
