@@ -2,8 +2,10 @@
 --
 --   wrk -t2 -c16 -d20s --latency -s bench/post_job.lua http://127.0.0.1:PORT/v1/render -- JOB.json
 --
--- The body file may also be given as env DOCSMITH_BODY_FILE. At the end it prints
--- one machine-readable line (parsed by bench/xlsx_http_load.sh):
+-- The body file may also be given as env DOCSMITH_BODY_FILE. The Accept header is
+-- env DOCSMITH_ACCEPT when set (bench/pdf_http_load.sh: application/pdf), else the
+-- XLSX type. At the end it prints one machine-readable line (parsed by
+-- bench/xlsx_http_load.sh and bench/pdf_http_load.sh):
 --   BENCH rps=... p50_ms=... p90_ms=... p99_ms=... max_ms=... non2xx=... ...
 
 local function read_file(path)
@@ -16,7 +18,11 @@ end
 
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Accept"] = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+local accept = os.getenv("DOCSMITH_ACCEPT")
+if not accept or accept == "" then
+  accept = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+end
+wrk.headers["Accept"] = accept
 
 local env_path = os.getenv("DOCSMITH_BODY_FILE")
 if env_path and env_path ~= "" then

@@ -26,7 +26,10 @@ fn report(rows: usize) -> Vec<u8> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read(root.join("samples/pdf-report.json")).expect("report sample");
     let mut job: serde_json::Value = serde_json::from_slice(&text).expect("sample is JSON");
-    let sample = job["data"]["transactions"].as_array().cloned().unwrap_or_default();
+    let sample = job["data"]["transactions"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     let rows: Vec<serde_json::Value> = sample.iter().cycle().take(rows).cloned().collect();
     job["data"]["transactions"] = serde_json::Value::Array(rows);
     serde_json::to_vec(&job).expect("job serialises")
@@ -36,7 +39,9 @@ fn bench(c: &mut Criterion) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let templates = Catalog::load(&root.join("templates")).expect("templates load");
     let invoice = std::fs::read(root.join("samples/pdf-invoice.json")).expect("invoice sample");
-    c.bench_function("pdf_invoice_1_page", |b| b.iter(|| render_once(&templates, &invoice)));
+    c.bench_function("pdf_invoice_1_page", |b| {
+        b.iter(|| render_once(&templates, &invoice))
+    });
     let report = report(1_000);
     let mut group = c.benchmark_group("pdf_report");
     group.sample_size(10);

@@ -14,7 +14,7 @@ cargo build --quiet
 out=target/check-outputs
 rm -rf "$out"
 mkdir -p "$out"
-for job in samples/*.json; do
+for job in samples/xlsx-*.json; do
     name=$(basename "$job" .json)
     target/debug/docsmith render "$job" -o "$out/$name.xlsx"
 done

@@ -85,6 +85,18 @@ pub struct TemplateArgs {
     /// their families can be named in `font` attributes and join the fallbacks.
     #[arg(long, env = "DOCSMITH_FONTS_DIR")]
     pub fonts_dir: Option<PathBuf>,
+    /// Template instructions one render may execute (stops runaway loops).
+    #[arg(long, env = "DOCSMITH_TEMPLATE_FUEL", default_value_t = crate::template::TemplateLimits::default().fuel)]
+    pub template_fuel: u64,
+    /// Largest markup a template may produce [default: 64MiB].
+    #[arg(long, env = "DOCSMITH_TEMPLATE_MAX_OUTPUT", value_parser = parse_size)]
+    pub template_max_output: Option<usize>,
+    /// Most pages one document may have.
+    #[arg(long, env = "DOCSMITH_MAX_PAGES", default_value_t = crate::layout::paginate::DEFAULT_MAX_PAGES)]
+    pub max_pages: usize,
+    /// Largest image a document may embed, in pixels (checked before decoding).
+    #[arg(long, env = "DOCSMITH_MAX_IMAGE_PIXELS", default_value_t = crate::doc::DEFAULT_MAX_IMAGE_PIXELS)]
+    pub max_image_pixels: u64,
 }
 
 /// Why templates or fonts could not be loaded.
@@ -102,9 +114,21 @@ impl TemplateArgs {
             .templates_dir
             .clone()
             .unwrap_or_else(builtin_templates_dir);
-        let catalog = Catalog::load(&dir)?;
+        let defaults = crate::template::TemplateLimits::default();
+        let limits = crate::template::TemplateLimits {
+            fuel: self.template_fuel,
+            max_output: self.template_max_output.unwrap_or(defaults.max_output),
+            ..defaults
+        };
+        let mut catalog = Catalog::load_with(&dir, limits)?;
+        catalog.doc_limits = crate::templates::DocLimits {
+            max_pages: self.max_pages,
+            max_image_pixels: self.max_image_pixels,
+        };
         Ok(match &self.fonts_dir {
-            Some(fonts) => catalog.with_fonts(std::sync::Arc::new(crate::fonts::FontBook::with_dir(fonts)?)),
+            Some(fonts) => catalog.with_fonts(std::sync::Arc::new(
+                crate::fonts::FontBook::with_dir(fonts)?,
+            )),
             None => catalog,
         })
     }
@@ -243,10 +267,16 @@ fn load_job(path: &Path, templates: &TemplateArgs) -> Result<job::Job, ExitCode>
 
 fn validate_command(args: ValidateArgs) -> ExitCode {
     match load_job(&args.job, &args.templates) {
-        Ok(job) => {
-            println!("valid {} job ({})", job.format, job.filename);
-            ExitCode::SUCCESS
-        }
+        Ok(job) => match job.check_document() {
+            Ok(()) => {
+                println!("valid {} job ({})", job.format, job.filename);
+                ExitCode::SUCCESS
+            }
+            Err(errors) => {
+                eprintln!("{}", job::JobError::Invalid(errors));
+                ExitCode::from(EXIT_INVALID)
+            }
+        },
         Err(code) => code,
     }
 }

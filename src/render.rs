@@ -4,10 +4,10 @@
 use std::io::{self, Write};
 
 use crate::job::{Job, JobBody};
-use crate::problem::Problem;
-use crate::render_ctx::{Interrupted, RenderCtx};
 use crate::layout::{LayoutError, LayoutLimits};
 use crate::pdf::{self, PdfError};
+use crate::problem::Problem;
+use crate::render_ctx::{Interrupted, RenderCtx};
 use crate::xlsx;
 
 /// Where a generator's output goes.
@@ -70,9 +70,10 @@ impl RenderError {
                 Problem::overloaded("the job was cancelled (the service is shutting down)", 1)
             }
             RenderError::Invalid(errors) => Problem::invalid_job(errors.clone()),
-            RenderError::Io(_) | RenderError::Xlsx(_) | RenderError::Pdf(_) | RenderError::Panicked(_) => {
-                Problem::internal()
-            }
+            RenderError::Io(_)
+            | RenderError::Xlsx(_)
+            | RenderError::Pdf(_)
+            | RenderError::Panicked(_) => Problem::internal(),
         }
     }
 }
@@ -94,7 +95,9 @@ impl From<PdfError> for RenderError {
             PdfError::Layout(e @ (LayoutError::TooManyPages(_) | LayoutError::Code(_))) => {
                 RenderError::Invalid(vec![FieldError::new("", e.to_string())])
             }
-            e @ PdfError::Image { .. } => RenderError::Invalid(vec![FieldError::new("", e.to_string())]),
+            e @ PdfError::Image { .. } => {
+                RenderError::Invalid(vec![FieldError::new("", e.to_string())])
+            }
             PdfError::Io(e) => RenderError::Io(e),
             e @ PdfError::Font(_) => RenderError::Pdf(e.to_string()),
         }
@@ -113,7 +116,10 @@ pub fn render(job: &Job, ctx: &RenderCtx, sink: &mut dyn Sink) -> Result<(), Ren
             let document = doc_job.document(&job.files).map_err(RenderError::Invalid)?;
             ctx.check()?;
             let mut bytes = Vec::with_capacity(64 * 1024);
-            pdf::write(&doc_job.fonts, &document, LayoutLimits::default(), ctx, &mut bytes)?;
+            let limits = LayoutLimits {
+                max_pages: doc_job.limits.max_pages,
+            };
+            pdf::write(&doc_job.fonts, &document, limits, ctx, &mut bytes)?;
             sink.whole(bytes)?;
         }
     }

@@ -50,11 +50,33 @@ pub struct Catalog {
     limits: TemplateLimits,
     /// The fonts documents from these templates are set in.
     fonts: Arc<FontBook>,
+    /// Limits for documents rendered with this catalog.
+    pub doc_limits: DocLimits,
+}
+
+/// Limits on documents beyond the template's own.
+#[derive(Debug, Clone, Copy)]
+pub struct DocLimits {
+    /// Most pages a document may have.
+    pub max_pages: usize,
+    /// Largest image, in pixels, checked from its header before decoding.
+    pub max_image_pixels: u64,
+}
+
+impl Default for DocLimits {
+    fn default() -> Self {
+        Self {
+            max_pages: crate::layout::paginate::DEFAULT_MAX_PAGES,
+            max_image_pixels: crate::doc::DEFAULT_MAX_IMAGE_PIXELS,
+        }
+    }
 }
 
 impl std::fmt::Debug for Catalog {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Catalog").field("templates", &self.infos.keys()).finish()
+        f.debug_struct("Catalog")
+            .field("templates", &self.infos.keys())
+            .finish()
     }
 }
 
@@ -65,6 +87,7 @@ impl Default for Catalog {
             env: Arc::new(template::environment(TemplateLimits::default())),
             limits: TemplateLimits::default(),
             fonts: FontBook::builtin(),
+            doc_limits: DocLimits::default(),
         }
     }
 }
@@ -104,9 +127,11 @@ impl Catalog {
                 continue;
             };
             let source = std::fs::read_to_string(&path).map_err(io_err)?;
-            template::check_syntax(&env, &name, &source).map_err(|error| CatalogError::Template {
-                name: name.clone(),
-                error,
+            template::check_syntax(&env, &name, &source).map_err(|error| {
+                CatalogError::Template {
+                    name: name.clone(),
+                    error,
+                }
             })?;
             env.add_template_owned(name.clone(), source)
                 .map_err(|e| CatalogError::Template {
@@ -121,6 +146,7 @@ impl Catalog {
             env: Arc::new(env),
             limits,
             fonts: FontBook::builtin(),
+            doc_limits: DocLimits::default(),
         })
     }
 
@@ -164,7 +190,11 @@ impl Catalog {
     }
 
     /// Renders a template sent with the job (`template_source`).
-    pub fn render_inline(&self, source: &str, data: &serde_json::Value) -> Result<String, TemplateError> {
+    pub fn render_inline(
+        &self,
+        source: &str,
+        data: &serde_json::Value,
+    ) -> Result<String, TemplateError> {
         let mut env = (*self.env).clone();
         template::check_syntax(&env, "template_source", source)?;
         env.add_template_owned("template_source".to_string(), source.to_string())
@@ -186,7 +216,8 @@ impl Catalog {
     ) -> Option<(u32, u32)> {
         let mut env = (*self.env).clone();
         if let Some(source) = inline {
-            env.add_template_owned(name.to_string(), source.to_string()).ok()?;
+            env.add_template_owned(name.to_string(), source.to_string())
+                .ok()?;
         }
         let template = env.get_template(name).ok()?;
         let ctx = minijinja::Value::from(minijinja::value::Serde(data));
@@ -196,10 +227,17 @@ impl Catalog {
             .iter()
             .filter(|s| s.name() == name && s.output_range().start <= offset)
             .find(|s| s.output_range().contains(&offset))
-            .or_else(|| spans.iter().rev().find(|s| s.name() == name && s.output_range().start <= offset))?;
+            .or_else(|| {
+                spans
+                    .iter()
+                    .rev()
+                    .find(|s| s.name() == name && s.output_range().start <= offset)
+            })?;
         let source = template.source();
         let at = match span.kind() {
-            minijinja::OutputSpanKind::Raw => span.source_range().start + (offset - span.output_range().start),
+            minijinja::OutputSpanKind::Raw => {
+                span.source_range().start + (offset - span.output_range().start)
+            }
             _ => span.source_range().start,
         };
         let before = source.get(..at.min(source.len()))?;
@@ -236,9 +274,10 @@ fn read_meta(dir: &Path, name: &str) -> Result<TemplateInfo, CatalogError> {
     };
     let sample_data = match &meta.sample_job {
         Some(rel) => {
-            let bytes = std::fs::read(dir.join(rel)).map_err(|e| meta_err(format!("sample job {rel}: {e}")))?;
-            let job: serde_json::Value =
-                serde_json::from_slice(&bytes).map_err(|e| meta_err(format!("sample job {rel}: {e}")))?;
+            let bytes = std::fs::read(dir.join(rel))
+                .map_err(|e| meta_err(format!("sample job {rel}: {e}")))?;
+            let job: serde_json::Value = serde_json::from_slice(&bytes)
+                .map_err(|e| meta_err(format!("sample job {rel}: {e}")))?;
             job.get("data").cloned()
         }
         None => None,

@@ -191,7 +191,10 @@ pub struct NamedStyle {
 /// One piece of a paragraph.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Inline {
-    Text { text: String, style: RunStyle },
+    Text {
+        text: String,
+        style: RunStyle,
+    },
     /// A forced line break (`<br/>`).
     Break,
     /// The current page number, `1`-based.
@@ -301,11 +304,22 @@ pub struct Cell {
 /// A typed table value and how it was displayed.
 #[derive(Debug, Clone, PartialEq)]
 pub enum TypedValue {
-    Number { value: f64, decimals: u8 },
-    Currency { value: f64, currency: String },
-    Percent { value: f64, decimals: u8 },
+    Number {
+        value: f64,
+        decimals: u8,
+    },
+    Currency {
+        value: f64,
+        currency: String,
+    },
+    Percent {
+        value: f64,
+        decimals: u8,
+    },
     /// ISO 8601 date (`2026-11-02`).
-    Date { value: String },
+    Date {
+        value: String,
+    },
 }
 
 /// Decoded enough to lay out: the bytes stay encoded and go to the writer.

@@ -63,10 +63,7 @@ impl Face {
                 f32::from(os2.typographic_ascender()),
                 f32::from(os2.typographic_descender()),
             ),
-            _ => (
-                f32::from(shaper.ascender()),
-                f32::from(shaper.descender()),
-            ),
+            _ => (f32::from(shaper.ascender()), f32::from(shaper.descender())),
         };
         let coverage = (0..COVERAGE_CHARS / 64)
             .map(|word| {
@@ -131,7 +128,6 @@ impl Face {
             })
             .as_ref()
     }
-
 }
 
 fn name(face: &ttf_parser::Face<'_>, id: u16) -> Option<String> {
@@ -385,7 +381,11 @@ impl FontBook {
         let script = buffer.script();
         let tag = script.tag().to_bytes();
         let key = (face, rtl, tag);
-        let cached = self.plans.lock().ok().and_then(|plans| plans.get(&key).cloned());
+        let cached = self
+            .plans
+            .lock()
+            .ok()
+            .and_then(|plans| plans.get(&key).cloned());
         let plan = match cached {
             Some(plan) => plan,
             None => {

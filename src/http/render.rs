@@ -136,8 +136,22 @@ pub struct Validation {
 )]
 pub async fn validate(State(state): State<Arc<AppState>>, request: Request) -> Response {
     match read_job(&state, request).await {
-        Ok((job, _)) => {
+        Ok((mut job, uploads)) => {
+            job.files = uploads;
             let label = FormatLabel(job.format.as_str());
+            // Rendering a template is CPU work: keep it off the executor.
+            let (job, checked) = match tokio::task::spawn_blocking(move || {
+                let checked = job.check_document();
+                (job, checked)
+            })
+            .await
+            {
+                Ok(result) => result,
+                Err(_) => return Problem::internal().into_response(),
+            };
+            if let Err(errors) = checked {
+                return Problem::invalid_job(errors).into_response();
+            }
             let mut response = Json(Validation {
                 valid: true,
                 format: job.format,
@@ -224,7 +238,9 @@ async fn run(state: &AppState, job: Job, deadline: Instant) -> Response {
                         RenderError::Interrupted(_) => "interrupted",
                         RenderError::Io(_) => "client_gone",
                         RenderError::Invalid(_) => "invalid",
-                        RenderError::Xlsx(_) | RenderError::Pdf(_) | RenderError::Panicked(_) => "error",
+                        RenderError::Xlsx(_) | RenderError::Pdf(_) | RenderError::Panicked(_) => {
+                            "error"
+                        }
                     }
                 }
             };

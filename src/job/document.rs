@@ -33,7 +33,7 @@ pub struct DocJob {
     pub data: Value,
     pub templates: Catalog,
     pub fonts: Arc<FontBook>,
-    pub max_image_pixels: u64,
+    pub limits: crate::templates::DocLimits,
 }
 
 /// Checks the document fields of a job for `format` (`pdf`, `docx`).
@@ -78,7 +78,10 @@ pub fn validate(
                 diags.error("/document", "expected an object (the document model)");
             }
             if request.data.is_some() {
-                diags.error("/data", "`data` is only used with `template` or `template_source`");
+                diags.error(
+                    "/data",
+                    "`data` is only used with `template` or `template_source`",
+                );
             }
             Some(DocSource::Document(document))
         }
@@ -91,7 +94,12 @@ pub fn validate(
         }
         _ => {
             let names = ["template", "template_source", "document"];
-            let present: Vec<&str> = names.iter().zip(given).filter(|(_, g)| *g).map(|(n, _)| *n).collect();
+            let present: Vec<&str> = names
+                .iter()
+                .zip(given)
+                .filter(|(_, g)| *g)
+                .map(|(n, _)| *n)
+                .collect();
             diags.error(
                 format!("/{}", present[1]),
                 format!("give only one of `{}`", present.join("`, `")),
@@ -108,7 +116,7 @@ pub fn validate(
         data,
         templates: templates.clone(),
         fonts: fonts.clone(),
-        max_image_pixels: doc::DEFAULT_MAX_IMAGE_PIXELS,
+        limits: templates.doc_limits,
     })
 }
 
@@ -118,14 +126,18 @@ impl DocJob {
     pub fn document(&self, files: &Files) -> Result<Document, Vec<FieldError>> {
         let assets = Assets {
             files,
-            max_image_pixels: self.max_image_pixels,
+            max_image_pixels: self.limits.max_image_pixels,
         };
         let (markup, pointer) = match &self.source {
             DocSource::Document(value) => {
-                return doc::from_json(value, "/document", assets).map_err(|errs| to_field_errors(errs, "/document"));
+                return doc::from_json(value, "/document", assets)
+                    .map_err(|errs| to_field_errors(errs, "/document"));
             }
             DocSource::Template(name) => (self.templates.render(name, &self.data), "/template"),
-            DocSource::Inline(source) => (self.templates.render_inline(source, &self.data), "/template_source"),
+            DocSource::Inline(source) => (
+                self.templates.render_inline(source, &self.data),
+                "/template_source",
+            ),
         };
         let markup = markup.map_err(|e| vec![template_error(e, pointer)])?;
         doc::from_markup(&markup, assets).map_err(|errs| {
@@ -140,7 +152,10 @@ impl DocJob {
                         // Point at the template line that wrote the markup.
                         let traced = self.templates.trace(name, inline, &self.data, line, column);
                         let (line, column) = traced.unwrap_or((line, column));
-                        let mut err = FieldError::new(pointer, format!("{}: {}", location(Some(line), Some(column)), e.message));
+                        let mut err = FieldError::new(
+                            pointer,
+                            format!("{}: {}", location(Some(line), Some(column)), e.message),
+                        );
                         err.line = Some(line);
                         err.column = Some(column);
                         err
@@ -163,12 +178,19 @@ impl DocJob {
 }
 
 fn template_error(e: TemplateError, pointer: &str) -> FieldError {
-    let mut err = FieldError::new(pointer, e.message.clone());
+    let located = match e.line {
+        Some(_) => format!("{}: {}", location(e.line, e.column), e.message),
+        None => e.message.clone(),
+    };
+    let mut err = FieldError::new(pointer, located);
     err.line = e.line;
     err.column = e.column;
     if let Some(path) = e.data_path {
         // A missing value: point at where in `data` it was looked for.
-        let tokens: Vec<String> = path.iter().map(|t| crate::problem::escape_token(t)).collect();
+        let tokens: Vec<String> = path
+            .iter()
+            .map(|t| crate::problem::escape_token(t))
+            .collect();
         err.message = format!("{} (template {})", e.message, location(e.line, e.column));
         err.pointer = format!("/data/{}", tokens.join("/"));
     }
@@ -189,7 +211,14 @@ fn to_field_errors(errors: Vec<DocError>, pointer: &str) -> Vec<FieldError> {
         .map(|e| match e.loc {
             Loc::Pointer(p) => FieldError::new(p, e.message),
             Loc::Markup { line, column } => {
-                let mut err = FieldError::new(pointer, format!("markup {}: {}", location(Some(line), Some(column)), e.message));
+                let mut err = FieldError::new(
+                    pointer,
+                    format!(
+                        "markup {}: {}",
+                        location(Some(line), Some(column)),
+                        e.message
+                    ),
+                );
                 err.line = Some(line);
                 err.column = Some(column);
                 err

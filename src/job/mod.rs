@@ -31,6 +31,18 @@ pub enum JobBody {
     Pdf(document::DocJob),
 }
 
+impl Job {
+    /// The checks validation leaves to the worker because they can be heavy:
+    /// rendering a document job's template and reading its markup. Layout
+    /// and output are not run. Used by `/v1/validate` and `docsmith validate`.
+    pub fn check_document(&self) -> Result<(), Vec<FieldError>> {
+        match &self.body {
+            JobBody::Pdf(doc_job) => doc_job.document(&self.files).map(|_| ()),
+            JobBody::Xlsx(_) => Ok(()),
+        }
+    }
+}
+
 /// Why a job was not accepted.
 #[derive(Debug)]
 pub enum JobError {

@@ -10,7 +10,8 @@ use super::text::{FieldValues, Frame, ShapedText};
 use super::{Item, LayoutError};
 use crate::codes;
 use crate::doc::{
-    Align, Barcode, Block, ColWidth, Columns, Image, Inline, List, Paragraph, Qr, QrLevel, Rule, RunStyle,
+    Align, Barcode, Block, ColWidth, Columns, Image, Inline, List, Paragraph, Qr, QrLevel, Rule,
+    RunStyle,
 };
 use crate::fonts::FontBook;
 
@@ -64,7 +65,12 @@ pub fn blocks(
     Ok(())
 }
 
-fn block(ctx: &Ctx<'_>, block: &Block, width: f32, out: &mut dyn SliceSink) -> Result<(), LayoutError> {
+fn block(
+    ctx: &Ctx<'_>,
+    block: &Block,
+    width: f32,
+    out: &mut dyn SliceSink,
+) -> Result<(), LayoutError> {
     match block {
         Block::Paragraph(p) => paragraph(ctx, p, width, out),
         Block::List(list) => self::list(ctx, list, width, 0, out)?,
@@ -320,7 +326,12 @@ fn qr(qr: &Qr, width: f32, out: &mut dyn SliceSink) -> Result<(), LayoutError> {
     Ok(())
 }
 
-fn barcode(ctx: &Ctx<'_>, bc: &Barcode, width: f32, out: &mut dyn SliceSink) -> Result<(), LayoutError> {
+fn barcode(
+    ctx: &Ctx<'_>,
+    bc: &Barcode,
+    width: f32,
+    out: &mut dyn SliceSink,
+) -> Result<(), LayoutError> {
     let code = codes::code128(&bc.data).map_err(|e| LayoutError::Code(e.to_string()))?;
     // Ten modules of quiet zone on each side.
     let modules = code.total_modules() + 20;
@@ -364,10 +375,19 @@ fn barcode(ctx: &Ctx<'_>, bc: &Barcode, width: f32, out: &mut dyn SliceSink) -> 
     Ok(())
 }
 
-fn columns(ctx: &Ctx<'_>, cols: &Columns, width: f32, out: &mut dyn SliceSink) -> Result<(), LayoutError> {
+fn columns(
+    ctx: &Ctx<'_>,
+    cols: &Columns,
+    width: f32,
+    out: &mut dyn SliceSink,
+) -> Result<(), LayoutError> {
     let specs: Vec<_> = cols.columns.iter().map(|c| c.width).collect();
     let gaps = cols.gap * cols.columns.len().saturating_sub(1) as f32;
-    let measures: Vec<(f32, f32)> = cols.columns.iter().map(|c| measure(ctx, &c.blocks)).collect();
+    let measures: Vec<(f32, f32)> = cols
+        .columns
+        .iter()
+        .map(|c| measure(ctx, &c.blocks))
+        .collect();
     let widths = table::resolve_widths(&specs, &measures, width - gaps);
     let mut slice = Slice::default();
     let mut x = 0.0;

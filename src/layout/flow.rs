@@ -167,7 +167,10 @@ impl<'a> Flow<'a> {
             let (h, _) = stack(&group);
             h + group.first().map_or(0.0, |s| self.gap(s))
         };
-        if self.has_content && self.cursor + total > self.bottom + 0.01 && total <= self.room_on_new_page() {
+        if self.has_content
+            && self.cursor + total > self.bottom + 0.01
+            && total <= self.room_on_new_page()
+        {
             self.new_page();
         }
         for slice in group {

@@ -55,8 +55,19 @@ pub fn paginate(
     let body_width = page.width - page.margin.left - page.margin.right;
     let header_h = decoration_height(book, &doc.header, body_width)?;
     let footer_h = decoration_height(book, &doc.footer, body_width)?;
-    let top = page.margin.top + if header_h > 0.0 { header_h + HEADER_GAP } else { 0.0 };
-    let bottom = page.height - page.margin.bottom - if footer_h > 0.0 { footer_h + HEADER_GAP } else { 0.0 };
+    let top = page.margin.top
+        + if header_h > 0.0 {
+            header_h + HEADER_GAP
+        } else {
+            0.0
+        };
+    let bottom = page.height
+        - page.margin.bottom
+        - if footer_h > 0.0 {
+            footer_h + HEADER_GAP
+        } else {
+            0.0
+        };
     let bottom = bottom.max(top + 36.0);
     let too_many = Cell::new(false);
     let mut counts: Vec<(usize, Vec<Field>)> = Vec::new();
@@ -150,7 +161,12 @@ pub fn finish_page(
     Ok(items)
 }
 
-fn decoration(book: &FontBook, blocks: &[Block], width: f32, fields: FieldValues) -> Result<Vec<Slice>, LayoutError> {
+fn decoration(
+    book: &FontBook,
+    blocks: &[Block],
+    width: f32,
+    fields: FieldValues,
+) -> Result<Vec<Slice>, LayoutError> {
     let ctx = Ctx::new(book, fields);
     let mut slices: Vec<Slice> = Vec::new();
     block::blocks(&ctx, blocks, width, &mut slices)?;

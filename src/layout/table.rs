@@ -62,7 +62,13 @@ pub fn resolve_widths(specs: &[ColWidth], measures: &[(f32, f32)], avail: f32) -
     // Relative columns share the rest by weight, never below their minimum.
     let weights: f32 = specs
         .iter()
-        .map(|s| if let ColWidth::Relative(r) = s { *r } else { 0.0 })
+        .map(|s| {
+            if let ColWidth::Relative(r) = s {
+                *r
+            } else {
+                0.0
+            }
+        })
         .sum();
     if weights > 0.0 {
         let total: f32 = left
@@ -79,7 +85,13 @@ pub fn resolve_widths(specs: &[ColWidth], measures: &[(f32, f32)], avail: f32) -
                 .iter()
                 .zip(&fixed_mins)
                 .filter(|(_, f)| !**f)
-                .map(|(s, _)| if let ColWidth::Relative(r) = s { *r } else { 0.0 })
+                .map(|(s, _)| {
+                    if let ColWidth::Relative(r) = s {
+                        *r
+                    } else {
+                        0.0
+                    }
+                })
                 .sum();
             let pinned: f32 = specs
                 .iter()
@@ -116,7 +128,12 @@ pub fn resolve_widths(specs: &[ColWidth], measures: &[(f32, f32)], avail: f32) -
 }
 
 /// Lays out a table, row by row, into `out`.
-pub fn table(ctx: &Ctx<'_>, t: &Table, width: f32, out: &mut dyn SliceSink) -> Result<(), LayoutError> {
+pub fn table(
+    ctx: &Ctx<'_>,
+    t: &Table,
+    width: f32,
+    out: &mut dyn SliceSink,
+) -> Result<(), LayoutError> {
     let widths = column_widths(ctx, t, width);
     let mut header: Vec<Slice> = Vec::new();
     for (i, row) in t.rows.iter().enumerate() {
@@ -211,7 +228,12 @@ struct CellBox<'c> {
     height: f32,
 }
 
-fn row(ctx: &Ctx<'_>, row: &Row, widths: &[f32], page_height: f32) -> Result<Vec<Slice>, LayoutError> {
+fn row(
+    ctx: &Ctx<'_>,
+    row: &Row,
+    widths: &[f32],
+    page_height: f32,
+) -> Result<Vec<Slice>, LayoutError> {
     let mut boxes = Vec::with_capacity(row.cells.len());
     let mut col = 0;
     let mut x = 0.0;
@@ -247,11 +269,20 @@ fn row(ctx: &Ctx<'_>, row: &Row, widths: &[f32], page_height: f32) -> Result<Vec
         let limit = from + page_height - 8.0;
         let next = boxes
             .iter()
-            .flat_map(|b| b.offsets.iter().zip(&b.slices).map(move |(o, s)| (*o, s.height)))
+            .flat_map(|b| {
+                b.offsets
+                    .iter()
+                    .zip(&b.slices)
+                    .map(move |(o, s)| (*o, s.height))
+            })
             .filter(|(o, h)| *o >= from && o + h > limit && *o > from)
             .map(|(o, _)| o)
             .fold(f32::INFINITY, f32::min);
-        let to = if next.is_finite() { next } else { f32::INFINITY };
+        let to = if next.is_finite() {
+            next
+        } else {
+            f32::INFINITY
+        };
         let band_height = boxes
             .iter()
             .map(|b| {
@@ -304,7 +335,10 @@ fn band(boxes: &mut [CellBox<'_>], from: f32, to: f32, height: f32, whole: bool)
                 continue;
             }
             let mut s = std::mem::take(s);
-            s.translate(b.x + cell.padding.left, cell.padding.top + shift + offset - from);
+            s.translate(
+                b.x + cell.padding.left,
+                cell.padding.top + shift + offset - from,
+            );
             slice.items.append(&mut s.items);
             slice.fields.append(&mut s.fields);
         }

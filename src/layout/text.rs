@@ -129,7 +129,12 @@ impl ShapedText {
             let end = text.len();
             let field = if known.is_some() { None } else { field };
             match spans.last_mut() {
-                Some(last) if last.end == start && last.style == *style && field.is_none() && last.field.is_none() => {
+                Some(last)
+                    if last.end == start
+                        && last.style == *style
+                        && field.is_none()
+                        && last.field.is_none() =>
+                {
                     last.end = end;
                 }
                 _ => spans.push(Span {
@@ -221,7 +226,8 @@ impl ShapedText {
             let face = book.face(run.face);
             let size = self.spans[run.span].style.size;
             let scale = size / face.units_per_em;
-            let shaped = book.shape_text(run.face, &self.text[run.start..run.end], run.level.is_rtl());
+            let shaped =
+                book.shape_text(run.face, &self.text[run.start..run.end], run.level.is_rtl());
             let first = self.glyphs.len();
             for g in shaped.iter() {
                 let cluster = run.start + g.cluster as usize;
@@ -480,8 +486,15 @@ impl ShapedText {
 /// its neighbours (glyphs run forwards in LTR runs, backwards in RTL ones).
 fn cluster_end(glyphs: &[ShapedGlyph], i: usize, run_end: usize) -> usize {
     let cluster = glyphs[i].cluster;
-    let after = glyphs[i + 1..].iter().map(|g| g.cluster).find(|c| *c != cluster);
-    let before = glyphs[..i].iter().rev().map(|g| g.cluster).find(|c| *c != cluster);
+    let after = glyphs[i + 1..]
+        .iter()
+        .map(|g| g.cluster)
+        .find(|c| *c != cluster);
+    let before = glyphs[..i]
+        .iter()
+        .rev()
+        .map(|g| g.cluster)
+        .find(|c| *c != cluster);
     [after, before]
         .into_iter()
         .flatten()

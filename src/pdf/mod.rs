@@ -155,14 +155,20 @@ fn compress(doc: &mut lopdf::Document) -> Result<(), std::io::Error> {
             loop {
                 let consumed = deflate.total_in() as usize;
                 let status = deflate
-                    .compress_vec(&stream.content[consumed..], &mut out, flate2::FlushCompress::Finish)
+                    .compress_vec(
+                        &stream.content[consumed..],
+                        &mut out,
+                        flate2::FlushCompress::Finish,
+                    )
                     .map_err(std::io::Error::other)?;
                 match status {
                     flate2::Status::StreamEnd => break,
                     _ => out.reserve(out.capacity().max(1024)),
                 }
             }
-            stream.dict.set("Filter", lopdf::Object::Name(b"FlateDecode".to_vec()));
+            stream
+                .dict
+                .set("Filter", lopdf::Object::Name(b"FlateDecode".to_vec()));
             stream.set_content(out);
         }
     }
@@ -239,11 +245,17 @@ impl Writer<'_> {
                     in_text = true;
                 }
                 if fill != Some(run.color) {
-                    ops.push(Op::SetFillColor { col: rgb(run.color) });
+                    ops.push(Op::SetFillColor {
+                        col: rgb(run.color),
+                    });
                     fill = Some(run.color);
                 }
                 if font != Some((run.face, run.size)) {
-                    let id = self.fonts.entry(run.face).or_insert_with(|| font_id(run.face)).clone();
+                    let id = self
+                        .fonts
+                        .entry(run.face)
+                        .or_insert_with(|| font_id(run.face))
+                        .clone();
                     ops.push(Op::SetFont {
                         font: PdfFontHandle::External(id),
                         size: Pt(run.size),
@@ -259,12 +271,19 @@ impl Writer<'_> {
             }
             match item {
                 Item::Glyphs(_) => {}
-                Item::Rect { x, y, w, h, fill: color } => {
+                Item::Rect {
+                    x,
+                    y,
+                    w,
+                    h,
+                    fill: color,
+                } => {
                     if fill != Some(*color) {
                         ops.push(Op::SetFillColor { col: rgb(*color) });
                         fill = Some(*color);
                     }
-                    let mut rect = printpdf::Rect::from_xywh(Pt(*x), Pt(height - y - h), Pt(*w), Pt(*h));
+                    let mut rect =
+                        printpdf::Rect::from_xywh(Pt(*x), Pt(height - y - h), Pt(*w), Pt(*h));
                     rect.mode = Some(printpdf::PaintMode::Fill);
                     ops.push(Op::DrawRectangle { rectangle: rect });
                 }
@@ -282,7 +301,10 @@ impl Writer<'_> {
                         stroke = Some((*color, *width));
                     }
                     let point = |x: f32, y: f32| printpdf::LinePoint {
-                        p: printpdf::Point { x: Pt(x), y: Pt(height - y) },
+                        p: printpdf::Point {
+                            x: Pt(x),
+                            y: Pt(height - y),
+                        },
                         bezier: false,
                     };
                     ops.push(Op::DrawLine {
@@ -310,7 +332,8 @@ impl Writer<'_> {
                     }
                 }
                 Item::Link { x, y, w, h, target } => {
-                    let rect = printpdf::Rect::from_xywh(Pt(*x), Pt(height - y - h), Pt(*w), Pt(*h));
+                    let rect =
+                        printpdf::Rect::from_xywh(Pt(*x), Pt(height - y - h), Pt(*w), Pt(*h));
                     ops.push(Op::LinkAnnotation {
                         link: LinkAnnotation {
                             rect,
@@ -341,7 +364,8 @@ impl Writer<'_> {
         let mut codepoints = Vec::with_capacity(run.glyphs.len());
         for (i, g) in run.glyphs.iter().enumerate() {
             // The viewer's advance: the /W width, whole thousandths of an em.
-            let natural = (face.advance(g.gid) * 1000.0 / face.units_per_em).trunc() * run.size / 1000.0;
+            let natural =
+                (face.advance(g.gid) * 1000.0 / face.units_per_em).trunc() * run.size / 1000.0;
             let next_dx = run.glyphs.get(i + 1).map_or(0.0, |n| n.dx);
             let wanted = g.advance + next_dx - g.dx;
             let offset = (natural - wanted) * em;

@@ -22,7 +22,7 @@ pub struct TemplateLimits {
 impl Default for TemplateLimits {
     fn default() -> Self {
         Self {
-            fuel: 50_000_000,
+            fuel: 10_000_000,
             max_output: 64 * 1024 * 1024,
             max_recursion: 100,
         }
@@ -76,7 +76,8 @@ fn xml_formatter(
         return Ok(());
     }
     if value.is_safe() {
-        return write!(out, "{value}").map_err(|_| Error::new(ErrorKind::WriteFailure, "write failed"));
+        return write!(out, "{value}")
+            .map_err(|_| Error::new(ErrorKind::WriteFailure, "write failed"));
     }
     let text = match value.as_str() {
         Some(s) => std::borrow::Cow::Borrowed(s),
@@ -121,7 +122,10 @@ fn epc_function(kwargs: Kwargs) -> Result<String, Error> {
             f64::try_from(v.clone())
                 .or_else(|_| v.as_str().unwrap_or("").trim().parse::<f64>())
                 .map_err(|_| {
-                    Error::new(ErrorKind::InvalidOperation, format!("epc_payload: amount must be a number, got {v}"))
+                    Error::new(
+                        ErrorKind::InvalidOperation,
+                        format!("epc_payload: amount must be a number, got {v}"),
+                    )
                 })?,
         ),
         _ => None,
@@ -137,7 +141,8 @@ fn epc_function(kwargs: Kwargs) -> Result<String, Error> {
         info: string("info")?,
     };
     kwargs.assert_all_used()?;
-    epc_payload(&payment).map_err(|e| Error::new(ErrorKind::InvalidOperation, format!("epc_payload: {e}")))
+    epc_payload(&payment)
+        .map_err(|e| Error::new(ErrorKind::InvalidOperation, format!("epc_payload: {e}")))
 }
 
 /// Renders `name` (already added to `env`) with `data`, within the output limit.
@@ -200,14 +205,17 @@ pub fn locate(err: &Error, source: Option<&str>) -> TemplateError {
         }
     }
     let message = match err.kind() {
-        ErrorKind::OutOfFuel => "the template ran too long (fuel limit): check for runaway loops".to_string(),
+        ErrorKind::OutOfFuel => {
+            "the template ran too long (fuel limit): check for runaway loops".to_string()
+        }
         ErrorKind::UndefinedError => match &data_path {
             Some(path) => format!("no value for `{}` in the data", path.join(".")),
             None => "a value the template prints is missing from the data".to_string(),
         },
-        _ => err
-            .detail()
-            .map_or_else(|| err.kind().to_string(), |d| format!("{}: {d}", err.kind())),
+        _ => err.detail().map_or_else(
+            || err.kind().to_string(),
+            |d| format!("{}: {d}", err.kind()),
+        ),
     };
     TemplateError {
         line,

@@ -212,7 +212,7 @@ async fn missing_and_unknown_format_are_422() {
 #[tokio::test]
 async fn formats_not_built_yet_are_501() {
     let state = state_with(test_config());
-    for format in ["pdf", "docx", "image", "zip"] {
+    for format in ["docx", "image", "zip"] {
         let job = json!({"format": format, "document": {}});
         let reply = send(&state, post_json("/v1/render", job.to_string())).await;
         assert_problem(&reply, 501);
@@ -474,9 +474,14 @@ async fn real_socket_statuses() {
             422,
         ),
         (
-            json!({"format": "pdf", "template_source": "<document/>"}).to_string(),
+            json!({"format": "docx", "template_source": "<document/>"}).to_string(),
             "application/json",
             501,
+        ),
+        (
+            json!({"format": "pdf", "template_source": "<document><p>x</document>"}).to_string(),
+            "application/json",
+            422,
         ),
     ];
     for (body, content_type, status) in cases {

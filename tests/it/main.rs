@@ -3,6 +3,7 @@
 
 mod cli;
 mod http;
+mod pdf;
 mod serve;
 mod support;
 mod xlsx;
