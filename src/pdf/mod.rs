@@ -121,7 +121,15 @@ pub fn write(
             lopdf::Object::string_literal(ID_PLACEHOLDER),
         ]),
     );
-    let mut bytes = Vec::new();
+    let size: usize = lo
+        .objects
+        .values()
+        .map(|o| match o {
+            lopdf::Object::Stream(s) => s.content.len() + 128,
+            _ => 64,
+        })
+        .sum();
+    let mut bytes = Vec::with_capacity(size + 4096);
     lo.save_to(&mut bytes)?;
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     bytes.hash(&mut hasher);
@@ -147,7 +155,9 @@ fn compress(doc: &mut lopdf::Document) -> Result<(), std::io::Error> {
     let mut deflate = flate2::Compress::new(flate2::Compression::fast(), true);
     for object in doc.objects.values_mut() {
         if let lopdf::Object::Stream(stream) = object {
-            if stream.dict.has(b"Filter") || stream.content.len() < 64 {
+            // Small streams (ToUnicode maps of a few glyphs) gain little and
+            // each costs a compressor reset.
+            if stream.dict.has(b"Filter") || stream.content.len() < 2048 {
                 continue;
             }
             deflate.reset();
