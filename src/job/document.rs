@@ -140,7 +140,15 @@ impl DocJob {
             ),
         };
         let markup = markup.map_err(|e| vec![template_error(e, pointer)])?;
-        doc::from_markup(&markup, assets).map_err(|errs| {
+        // The markup of a big report is tens of megabytes: let it go once the
+        // tree is read, before lowering builds the document.
+        let lowered = doc::markup::parse(&markup)
+            .map_err(|e| vec![e])
+            .and_then(|tree| {
+                drop(markup);
+                doc::lower::lower(&tree, assets)
+            });
+        lowered.map_err(|errs| {
             let (name, inline) = match &self.source {
                 DocSource::Template(name) => (name.as_str(), None),
                 _ => ("template_source", self.inline_source()),
