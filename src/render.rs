@@ -119,7 +119,7 @@ pub fn render(job: &Job, ctx: &RenderCtx, sink: &mut dyn Sink) -> Result<(), Ren
             let limits = LayoutLimits {
                 max_pages: doc_job.limits.max_pages,
             };
-            pdf::write(&doc_job.fonts, &document, limits, ctx, &mut bytes)?;
+            pdf::write(&doc_job.fonts, document, limits, ctx, &mut bytes)?;
             sink.whole(bytes)?;
         }
     }

@@ -35,10 +35,11 @@ pub enum PdfError {
     Io(#[from] std::io::Error),
 }
 
-/// Lays out `doc` and writes it as PDF to `out`.
+/// Lays out `doc` and writes it as PDF to `out`. The document is dropped
+/// once laid out, before the (memory-hungry) serialisation starts.
 pub fn write(
     book: &FontBook,
-    doc: &Document,
+    doc: Document,
     limits: LayoutLimits,
     render: &RenderCtx,
     out: &mut dyn Write,
@@ -52,7 +53,7 @@ pub fn write(
         image_error: None,
     };
     let mut pages: Vec<PdfPage> = Vec::new();
-    let pagination = layout::paginate(book, doc, limits, render, &mut |_, page| {
+    let pagination = layout::paginate(book, &doc, limits, render, &mut |_, page| {
         pages.push(writer.page(&page));
     })?;
     for (index, page) in pages.iter_mut().enumerate() {
@@ -61,22 +62,24 @@ pub fn write(
             .iter()
             .find(|(i, _)| *i == index)
             .map_or(&[][..], |(_, f)| f.as_slice());
-        let items = layout::finish_page(book, doc, index, pagination.count, fields)?;
+        let items = layout::finish_page(book, &doc, index, pagination.count, fields)?;
         writer.ops(&items, &mut page.ops);
     }
     if let Some(e) = writer.image_error.take() {
         return Err(e);
     }
     render.check().map_err(LayoutError::from)?;
+    let metadata = doc.metadata;
+    let doc = &metadata;
 
-    let mut pdf = PdfDocument::new(doc.metadata.title.as_deref().unwrap_or(""));
+    let mut pdf = PdfDocument::new(doc.title.as_deref().unwrap_or(""));
     let info = &mut pdf.metadata.info;
-    info.author = doc.metadata.author.clone().unwrap_or_default();
-    info.subject = doc.metadata.subject.clone().unwrap_or_default();
-    info.keywords = doc.metadata.keywords.clone();
+    info.author = doc.author.clone().unwrap_or_default();
+    info.subject = doc.subject.clone().unwrap_or_default();
+    info.keywords = doc.keywords.clone();
     info.creator = "docsmith".to_string();
     info.producer = concat!("docsmith ", env!("CARGO_PKG_VERSION")).to_string();
-    if let Some(secs) = doc.metadata.created.as_deref().and_then(unix_seconds)
+    if let Some(secs) = doc.created.as_deref().and_then(unix_seconds)
         && let Ok(date) = printpdf::OffsetDateTime::from_unix_timestamp(secs)
     {
         info.creation_date = date;
@@ -111,6 +114,8 @@ pub fn write(
     };
     let mut warnings = Vec::new();
     let mut lo = pdf.to_lopdf_document(&options, &mut warnings);
+    // Every page now exists twice (operations and encoded streams): keep one.
+    drop(pdf);
     compress(&mut lo)?;
     // The file identifier is a hash of the file itself: written first as a
     // placeholder, then replaced in place (same length).
