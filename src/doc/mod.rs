@@ -31,6 +31,8 @@ pub struct Assets<'a> {
     /// Largest image accepted, in pixels (width × height), checked from the
     /// image header before anything is decoded.
     pub max_image_pixels: u64,
+    /// The fonts `font` attributes may name; `None` accepts any name.
+    pub fonts: Option<&'a crate::fonts::FontBook>,
 }
 
 /// Default for [`Assets::max_image_pixels`]: 50 megapixels.

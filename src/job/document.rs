@@ -127,6 +127,7 @@ impl DocJob {
         let assets = Assets {
             files,
             max_image_pixels: self.limits.max_image_pixels,
+            fonts: Some(&self.fonts),
         };
         let (markup, pointer) = match &self.source {
             DocSource::Document(value) => {

@@ -137,3 +137,62 @@ fn validate_accepts_the_samples() {
         );
     }
 }
+
+#[test]
+fn fonts_dir_adds_families_and_refuses_files_that_are_not_fonts() {
+    let dejavu = std::path::Path::new("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf");
+    assert!(
+        dejavu.is_file(),
+        "{} missing: install the Debian package fonts-dejavu-core",
+        dejavu.display()
+    );
+    let dir = temp_dir("fonts");
+    let fonts = dir.join("fonts");
+    std::fs::create_dir_all(&fonts).expect("fonts dir");
+    std::fs::copy(dejavu, fonts.join("DejaVuSans.ttf")).expect("copy font");
+    let job = dir.join("job.json");
+    let markup = "<document><p font=\"DejaVu Sans\">Hello from an added font</p></document>";
+    std::fs::write(
+        &job,
+        json!({"format": "pdf", "template_source": markup}).to_string(),
+    )
+    .expect("write job");
+    let out = dir.join("out.pdf");
+    let fonts_arg = fonts.to_str().expect("utf-8 path");
+    let args = [
+        "render",
+        job.to_str().expect("utf-8 path"),
+        "-o",
+        out.to_str().expect("utf-8 path"),
+        "--fonts-dir",
+        fonts_arg,
+    ];
+    let run = docsmith(&args, None);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let listed = Command::new("pdffonts")
+        .arg(&out)
+        .output()
+        .expect("pdffonts runs (Debian package poppler-utils)");
+    let listed = String::from_utf8_lossy(&listed.stdout);
+    assert!(listed.contains("DejaVuSans"), "{listed}");
+
+    // Without the directory the family is unknown: exit 2 with the problem.
+    let run = docsmith(&args[..4], None);
+    assert_eq!(run.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&run.stderr).contains("font"));
+
+    // A file that is not a font stops the start with its name.
+    std::fs::write(fonts.join("broken.ttf"), b"not a font").expect("write");
+    let run = docsmith(&args, None);
+    assert!(!run.status.success());
+    assert!(
+        String::from_utf8_lossy(&run.stderr).contains("broken.ttf"),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

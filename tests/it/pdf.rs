@@ -1831,3 +1831,52 @@ async fn unicode_invoice_text_extracts_and_its_fallback_fonts_are_embedded() {
         }
     }
 }
+
+#[tokio::test]
+async fn templates_are_listed_with_sample_data_that_renders() {
+    let state = pdf_state();
+    let reply = send(&state, get("/v1/templates")).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let list = reply.json();
+    let names: Vec<&str> = list["templates"]
+        .as_array()
+        .expect("templates array")
+        .iter()
+        .map(|t| t["name"].as_str().unwrap_or(""))
+        .collect();
+    for name in ["invoice", "letter", "report"] {
+        assert!(names.contains(&name), "{name} missing from {names:?}");
+        let reply = send(&state, get(&format!("/v1/templates/{name}"))).await;
+        assert_eq!(reply.status, StatusCode::OK, "{name}");
+        let info = reply.json();
+        assert!(
+            !info["description"].as_str().unwrap_or("").is_empty(),
+            "{name} has a description"
+        );
+        assert_eq!(info["formats"], json!(["pdf"]), "{name}");
+        let data = info["sample_data"].clone();
+        assert!(data.is_object(), "{name} has sample data");
+        // The sample data renders as is.
+        let job = json!({"format": "pdf", "template": name, "data": data});
+        let pdf = render_pdf(&state, &job, name).await;
+        assert!(pdf.bytes.starts_with(b"%PDF-"), "{name}");
+    }
+    let reply = send(&state, get("/v1/templates/nope")).await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    assert_eq!(reply.header("content-type"), "application/problem+json");
+}
+
+#[tokio::test]
+async fn an_unknown_font_family_is_refused_with_the_loaded_ones() {
+    let state = pdf_state();
+    let job = markup_job("<document>\n<p font=\"Comic Sans\">x</p>\n</document>");
+    let reply = send(&state, post_json("/v1/render", job.to_string())).await;
+    let problem = assert_problem(&reply, "unknown font");
+    let error = &problem["errors"][0];
+    assert_eq!(error["line"], 2, "{problem}");
+    let message = error["message"].as_str().unwrap_or("");
+    assert!(message.contains("Noto Sans"), "{message}");
+    // A loaded family, named in any case, is fine.
+    let job = markup_job("<document><p font=\"noto sans arabic\">مرحبا</p></document>");
+    render_pdf(&state, &job, "known font").await;
+}

@@ -154,7 +154,8 @@ impl Lowerer<'_> {
         let mut p = Patch::default();
         let wanted = |name: &str| !skip.contains(&name);
         if text {
-            p.font = self.get(node, "font", font).map(Arc::from);
+            let book = self.assets.fonts;
+            p.font = self.get(node, "font", |v| font(v, book)).map(Arc::from);
             p.size = self
                 .get(node, "size", |v| values::ranged(v, 1.0, 200.0))
                 .map(|n| n as f32);
@@ -248,9 +249,19 @@ impl Lowerer<'_> {
     }
 }
 
-fn font(value: &crate::doc::node::AttrValue) -> Result<String, values::Expected> {
+fn font(
+    value: &crate::doc::node::AttrValue,
+    book: Option<&crate::fonts::FontBook>,
+) -> Result<String, values::Expected> {
     match values::text(value) {
-        Ok(name) if !name.trim().is_empty() => Ok(name.trim().to_owned()),
+        Ok(name) if !name.trim().is_empty() => match book {
+            Some(book) if !book.has_family(name.trim()) => Err(format!(
+                "must name a loaded font family ({})",
+                book.family_names().join(", ")
+            )
+            .into()),
+            _ => Ok(name.trim().to_owned()),
+        },
         _ => Err("must be a font family name".into()),
     }
 }

@@ -184,6 +184,7 @@ fn lowering_guards_its_own_depth() {
     let assets = Assets {
         files: &files,
         max_image_pixels: 1,
+        fonts: None,
     };
     let found = lower(&root, assets).err().unwrap_or_default();
     assert_eq!(found.len(), 1);

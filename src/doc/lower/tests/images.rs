@@ -79,6 +79,7 @@ fn images_over_the_pixel_limit_are_refused_from_the_header() {
     let assets = Assets {
         files: &FILES,
         max_image_pixels: 11,
+        fonts: None,
     };
     let result = from_markup("<document><img src=\"file:logo.png\"/></document>", assets);
     let errors: Vec<String> = result

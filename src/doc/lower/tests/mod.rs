@@ -29,6 +29,7 @@ fn assets() -> Assets<'static> {
     Assets {
         files: &FILES,
         max_image_pixels: DEFAULT_MAX_IMAGE_PIXELS,
+        fonts: None,
     }
 }
 
