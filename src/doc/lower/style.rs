@@ -258,8 +258,7 @@ fn font(
             Some(book) if !book.has_family(name.trim()) => Err(format!(
                 "must name a loaded font family ({})",
                 book.family_names().join(", ")
-            )
-            .into()),
+            )),
             _ => Ok(name.trim().to_owned()),
         },
         _ => Err("must be a font family name".into()),
