@@ -23,6 +23,8 @@ pub struct Ctx<'a> {
     /// Paragraphs shaped while measuring table columns, by address, taken
     /// out again when the paragraph is laid out (so each is shaped once).
     pub measured: RefCell<HashMap<usize, Rc<ShapedText>>>,
+    /// Cancellation and deadline of the job, checked between table rows.
+    pub render: Option<&'a crate::render_ctx::RenderCtx>,
 }
 
 impl<'a> Ctx<'a> {
@@ -31,6 +33,15 @@ impl<'a> Ctx<'a> {
             book,
             fields,
             measured: RefCell::new(HashMap::new()),
+            render: None,
+        }
+    }
+
+    /// Stops the layout when the job is cancelled or past its deadline.
+    pub fn check(&self) -> Result<(), LayoutError> {
+        match self.render {
+            Some(render) => Ok(render.check()?),
+            None => Ok(()),
         }
     }
 

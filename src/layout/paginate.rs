@@ -100,7 +100,8 @@ pub fn paginate(
         index += 1;
     };
     let mut flow = Flow::new(page.margin.left, top, bottom, &mut sink);
-    let ctx = Ctx::new(book, FieldValues::default());
+    let mut ctx = Ctx::new(book, FieldValues::default());
+    ctx.render = Some(render);
     for block in &doc.content {
         render.check()?;
         block::blocks(&ctx, std::slice::from_ref(block), body_width, &mut flow)?;

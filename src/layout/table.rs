@@ -137,6 +137,9 @@ pub fn table(
     let widths = column_widths(ctx, t, width);
     let mut header: Vec<Slice> = Vec::new();
     for (i, row) in t.rows.iter().enumerate() {
+        if i % 64 == 63 {
+            ctx.check()?;
+        }
         let is_header = i < t.header_rows;
         let mut slices = self::row(ctx, row, &widths, out.page_height())?;
         if i == 0

@@ -196,3 +196,37 @@ fn fonts_dir_adds_families_and_refuses_files_that_are_not_fonts() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_long_table_stops_at_the_render_timeout() {
+    let dir = temp_dir("timeout");
+    let job = dir.join("job.json");
+    let markup = "<document><table columns=\"* *\">{% for i in range(60000) %}<tr><td>{{ i }}</td><td>row {{ i }}</td></tr>{% endfor %}</table></document>";
+    std::fs::write(
+        &job,
+        json!({"format": "pdf", "template_source": markup}).to_string(),
+    )
+    .expect("write job");
+    let out = dir.join("out.pdf");
+    let started = std::time::Instant::now();
+    let run = docsmith(
+        &[
+            "render",
+            job.to_str().expect("utf-8 path"),
+            "-o",
+            out.to_str().expect("utf-8 path"),
+            "--timeout",
+            "300ms",
+        ],
+        None,
+    );
+    let elapsed = started.elapsed();
+    assert!(!run.status.success(), "the render should have been stopped");
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(stderr.contains("deadline"), "{stderr}");
+    assert!(!out.exists(), "no output is left behind");
+    // Template, markup and lowering of 60,000 rows run before layout checks
+    // the clock; the layout itself stops within a few dozen rows.
+    assert!(elapsed < std::time::Duration::from_secs(60), "{elapsed:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
