@@ -409,10 +409,6 @@ impl FontBook {
         &self.faces[id]
     }
 
-    pub fn faces(&self) -> &[Face] {
-        &self.faces
-    }
-
     /// Whether a family of this name is loaded (case-insensitive).
     pub fn has_family(&self, family: &str) -> bool {
         self.families.contains_key(&family.to_lowercase())

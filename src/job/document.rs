@@ -44,22 +44,7 @@ pub fn validate(
     fonts: &Arc<FontBook>,
     diags: &mut Diagnostics,
 ) -> Option<DocJob> {
-    let unused: [(&str, bool); 9] = [
-        ("/workbook", request.workbook.is_some()),
-        ("/source", request.source.is_some()),
-        ("/resize", request.resize.is_some()),
-        ("/output", request.output.is_some()),
-        ("/strip_metadata", request.strip_metadata.is_some()),
-        ("/auto_orient", request.auto_orient.is_some()),
-        ("/entries", request.entries.is_some()),
-        ("/batch", request.batch.is_some()),
-        ("/options", request.options.is_some()),
-    ];
-    for (pointer, present) in unused {
-        if present {
-            diags.error(pointer, format!("not used by {format} jobs"));
-        }
-    }
+    super::reject_unused(&request, &["/template_source", "/document"], format, diags);
     let given = [
         request.template.is_some(),
         request.template_source.is_some(),

@@ -247,23 +247,7 @@ fn validate_xlsx(
     templates: &Catalog,
     diags: &mut Diagnostics,
 ) -> Option<xlsx::Workbook> {
-    let unused: [(&str, bool); 10] = [
-        ("/template_source", request.template_source.is_some()),
-        ("/document", request.document.is_some()),
-        ("/source", request.source.is_some()),
-        ("/resize", request.resize.is_some()),
-        ("/output", request.output.is_some()),
-        ("/strip_metadata", request.strip_metadata.is_some()),
-        ("/auto_orient", request.auto_orient.is_some()),
-        ("/entries", request.entries.is_some()),
-        ("/batch", request.batch.is_some()),
-        ("/options", request.options.is_some()),
-    ];
-    for (pointer, present) in unused {
-        if present {
-            diags.error(pointer, "not used by xlsx jobs");
-        }
-    }
+    reject_unused(&request, &["/workbook"], "xlsx", diags);
     match (request.workbook, &request.template) {
         (Some(_), Some(_)) => {
             diags.error(
@@ -290,6 +274,29 @@ fn validate_xlsx(
                 diags.error("/data", "`data` is only used with `template`");
             }
             xlsx::validate(spec, "/workbook", diags)
+        }
+    }
+}
+
+/// Reports every format-specific field of `request` that a job of `format`
+/// does not read (`used` lists the ones it does, besides `template`/`data`).
+fn reject_unused(request: &JobRequest, used: &[&str], format: &str, diags: &mut Diagnostics) {
+    let fields: [(&str, bool); 11] = [
+        ("/template_source", request.template_source.is_some()),
+        ("/document", request.document.is_some()),
+        ("/workbook", request.workbook.is_some()),
+        ("/source", request.source.is_some()),
+        ("/resize", request.resize.is_some()),
+        ("/output", request.output.is_some()),
+        ("/strip_metadata", request.strip_metadata.is_some()),
+        ("/auto_orient", request.auto_orient.is_some()),
+        ("/entries", request.entries.is_some()),
+        ("/batch", request.batch.is_some()),
+        ("/options", request.options.is_some()),
+    ];
+    for (pointer, present) in fields {
+        if present && !used.contains(&pointer) {
+            diags.error(pointer, format!("not used by {format} jobs"));
         }
     }
 }

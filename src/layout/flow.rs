@@ -126,11 +126,6 @@ impl<'a> Flow<'a> {
         }
     }
 
-    /// Index (0-based) of the page being filled.
-    pub fn page_index(&self) -> usize {
-        self.pages
-    }
-
     fn gap(&self, slice: &Slice) -> f32 {
         match self.prev_after {
             Some(after) if self.cursor > self.top => after.max(slice.space_before),

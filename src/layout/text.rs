@@ -506,19 +506,10 @@ fn cluster_end(glyphs: &[ShapedGlyph], i: usize, run_end: usize) -> usize {
 /// Underline, strike-through and link area of a run.
 fn decorate(style: &RunStyle, x: f32, baseline: f32, width: f32, items: &mut Vec<Item>) {
     let thickness = (style.size * 0.06).max(0.4);
-    if style.underline {
-        let y = baseline + style.size * 0.12;
-        items.push(Item::Line {
-            x1: x,
-            y1: y,
-            x2: x + width,
-            y2: y,
-            width: thickness,
-            color: style.color,
-        });
-    }
-    if style.strike {
-        let y = baseline - style.size * 0.3;
+    // Underline below the baseline, strike-through at about x-height.
+    let lines = [(style.underline, 0.12), (style.strike, -0.3)];
+    for (_, offset) in lines.into_iter().filter(|(on, _)| *on) {
+        let y = baseline + style.size * offset;
         items.push(Item::Line {
             x1: x,
             y1: y,

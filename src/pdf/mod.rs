@@ -237,12 +237,14 @@ impl Writer<'_> {
     fn page(&mut self, page: &Page) -> PdfPage {
         let mut ops = Vec::with_capacity(page.items.len() * 4);
         self.ops(&page.items, &mut ops);
-        let mut pdf_page = PdfPage::new(Pt(page.width).into(), Pt(page.height).into(), ops);
+        // Page boxes in points as laid out (no round trip through mm).
         let rect = printpdf::Rect::from_wh(Pt(page.width), Pt(page.height));
-        pdf_page.media_box = rect.clone();
-        pdf_page.trim_box = rect.clone();
-        pdf_page.crop_box = rect;
-        pdf_page
+        PdfPage {
+            media_box: rect.clone(),
+            trim_box: rect.clone(),
+            crop_box: rect,
+            ops,
+        }
     }
 
     fn ops(&mut self, items: &[Item], ops: &mut Vec<Op>) {
