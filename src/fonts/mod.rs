@@ -38,7 +38,6 @@ pub struct Face {
     /// Which of the first [`COVERAGE_CHARS`] code points have a glyph: the
     /// per-character fallback test without a cmap lookup.
     coverage: Vec<u64>,
-    pdf: OnceLock<Option<printpdf::ParsedFont>>,
 }
 
 impl std::fmt::Debug for Face {
@@ -85,7 +84,6 @@ impl Face {
             family,
             data,
             shaper,
-            pdf: OnceLock::new(),
         })
     }
 
@@ -112,21 +110,9 @@ impl Face {
         )
     }
 
-    /// The face parsed for the PDF writer (parsed once, on first use).
-    ///
-    /// The writer clones it for every document, so the parts it does not
-    /// need are dropped: docsmith shapes text itself and gives every glyph
-    /// its text, so neither the cmap nor the reverse glyph table is used.
-    pub fn pdf_font(&self) -> Option<&printpdf::ParsedFont> {
-        self.pdf
-            .get_or_init(|| {
-                let mut warnings = Vec::new();
-                let mut font = printpdf::ParsedFont::from_bytes(self.data, 0, &mut warnings)?;
-                font.cmap_subtable = None;
-                font.reverse_glyph_cache.clear();
-                Some(font)
-            })
-            .as_ref()
+    /// The font file.
+    pub fn data(&self) -> &'static [u8] {
+        self.data
     }
 }
 
@@ -231,6 +217,11 @@ pub enum FontError {
     },
     #[error("{path} is not a usable TrueType/OpenType font")]
     Unusable { path: String },
+    #[error(
+        "{path} has PostScript (CFF) outlines; docsmith embeds fonts with TrueType \
+         outlines (glyf): use the .ttf version of the font"
+    )]
+    Outlines { path: String },
 }
 
 macro_rules! builtin {
@@ -301,6 +292,11 @@ impl FontBook {
             // Loaded once per process start and used until exit.
             let data: &'static [u8] = Box::leak(data.into_boxed_slice());
             let face = Face::parse(data).ok_or_else(unusable)?;
+            if !crate::pdf::font_supported(data) {
+                return Err(FontError::Outlines {
+                    path: path.display().to_string(),
+                });
+            }
             book.add(face);
         }
         Ok(book)

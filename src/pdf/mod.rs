@@ -1,27 +1,36 @@
-//! PDF output: laid-out pages → printpdf operations → bytes.
+//! PDF output: laid-out pages → content streams and font subsets → bytes.
 //!
 //! This module only serialises what [`crate::layout`] positioned. Text is
-//! written as glyph ids of subset, embedded TrueType fonts with a ToUnicode
-//! map (so copy/paste and `pdftotext` give the characters back, ligatures
-//! included). Output is deterministic: resource names are derived from
-//! indexes, the dates come from the document (or the Unix epoch) and the
-//! file identifier is a hash of the content.
+//! written as glyph codes of subset, embedded TrueType fonts with a
+//! ToUnicode map (so copy/paste and `pdftotext` give the characters back,
+//! ligatures included). Output is deterministic: resource names are derived
+//! from indexes, font subset tags from the glyphs used, the dates come from
+//! the document (or the Unix epoch) and the file identifier is a hash of the
+//! content.
 
-use std::collections::BTreeMap;
+mod content;
+mod font;
+mod subset;
+
+pub use subset::supported as font_supported;
+
 use std::hash::{Hash, Hasher};
 use std::io::Write;
 use std::sync::Arc;
 
+use lopdf::{Dictionary, Object, ObjectId, Stream};
 use printpdf::{
-    Actions, BorderArray, ColorArray, FontId, LinkAnnotation, Op, PdfDocument, PdfFontHandle,
-    PdfPage, PdfSaveOptions, Pt, RawImage, TextItem, TextMatrix, XObject, XObjectId,
-    XObjectTransform,
+    Actions, BorderArray, ColorArray, LinkAnnotation, Op, PdfDocument, PdfPage, PdfSaveOptions, Pt,
+    RawImage, XObject, XObjectId,
 };
 
-use crate::doc::{Color, Document, ImageData};
-use crate::fonts::{FaceId, FontBook};
-use crate::layout::{self, GlyphRun, Item, LayoutError, LayoutLimits, Page};
+use crate::doc::{Document, ImageData};
+use crate::fonts::FontBook;
+use crate::layout::{self, LayoutError, LayoutLimits};
 use crate::render_ctx::RenderCtx;
+
+use content::{Content, Resources};
+use font::Fonts;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PdfError {
@@ -35,8 +44,25 @@ pub enum PdfError {
     Io(#[from] std::io::Error),
 }
 
-/// Lays out `doc` and writes it as PDF to `out`. The document is dropped
-/// once laid out, before the (memory-hungry) serialisation starts.
+/// A laid-out page waiting for the document to be assembled: its content
+/// (deflated as soon as the page is done) and its links.
+struct PageOut {
+    width: f32,
+    height: f32,
+    /// The page body, deflated.
+    body: Vec<u8>,
+    /// Header, footer and page-count fields, drawn once the page count is
+    /// known; deflated.
+    furniture: Vec<u8>,
+    links: Vec<Op>,
+}
+
+/// Lays out `doc` and writes it as PDF to `out`.
+///
+/// Page content streams and font subsets are written here, page by page as
+/// the layout hands pages over, so a long document holds compressed bytes
+/// rather than drawing operations. printpdf assembles the document around
+/// them: page tree, resources, images, link annotations and metadata.
 pub fn write(
     book: &FontBook,
     doc: Document,
@@ -44,18 +70,30 @@ pub fn write(
     render: &RenderCtx,
     out: &mut dyn Write,
 ) -> Result<(), PdfError> {
-    let mut writer = Writer {
-        book,
-        height: doc.page.height,
-        fonts: BTreeMap::new(),
-        chars: BTreeMap::new(),
-        images: Vec::new(),
-        image_error: None,
-    };
-    let mut pages: Vec<PdfPage> = Vec::new();
+    let mut fonts = Fonts::default();
+    let mut res = PageResources::default();
+    let mut deflate = Deflate::new();
+    let mut pages: Vec<PageOut> = Vec::new();
+    let mut io_error = None;
+    let height = doc.page.height;
     let pagination = layout::paginate(book, &doc, limits, render, &mut |_, page| {
-        pages.push(writer.page(&page));
+        let mut content = Content::new(book, height, page.items.len() * 48);
+        content.items(&page.items, &mut fonts, &mut res);
+        let body = deflate.bytes(&content.out).unwrap_or_else(|e| {
+            io_error.get_or_insert(e);
+            Vec::new()
+        });
+        pages.push(PageOut {
+            width: page.width,
+            height: page.height,
+            body,
+            furniture: Vec::new(),
+            links: std::mem::take(&mut res.links),
+        });
     })?;
+    if let Some(e) = io_error {
+        return Err(e.into());
+    }
     for (index, page) in pages.iter_mut().enumerate() {
         let fields = pagination
             .page_count_fields
@@ -63,9 +101,12 @@ pub fn write(
             .find(|(i, _)| *i == index)
             .map_or(&[][..], |(_, f)| f.as_slice());
         let items = layout::finish_page(book, &doc, index, pagination.count, fields)?;
-        writer.ops(&items, &mut page.ops);
+        let mut content = Content::new(book, page.height, items.len() * 48);
+        content.items(&items, &mut fonts, &mut res);
+        page.furniture = deflate.bytes(&content.out)?;
+        page.links.append(&mut res.links);
     }
-    if let Some(e) = writer.image_error.take() {
+    if let Some(e) = res.error.take() {
         return Err(e);
     }
     render.check().map_err(LayoutError::from)?;
@@ -86,51 +127,53 @@ pub fn write(
         info.modification_date = date;
         info.metadata_date = date;
     }
-    for (face, id) in &writer.fonts {
-        let mut parsed = book
-            .face(*face)
-            .pdf_font()
-            .ok_or_else(|| PdfError::Font(book.face(*face).family.clone()))?
-            .clone();
-        // Glyphs without their own text map to the character they drew.
-        parsed.reverse_glyph_cache = writer.chars.remove(face).unwrap_or_default();
-        pdf.resources
-            .fonts
-            .map
-            .insert(id.clone(), printpdf::PdfFont::new(parsed));
-    }
-    for (index, (_, raw)) in writer.images.into_iter().enumerate() {
+    for (index, (_, raw)) in res.images.into_iter().enumerate() {
         pdf.resources
             .xobjects
             .map
             .insert(image_id(index), XObject::Image(raw));
     }
-    pdf.pages = pages;
+    let mut contents = Vec::with_capacity(pages.len());
+    pdf.pages = pages
+        .into_iter()
+        .map(|page| {
+            contents.push((page.body, page.furniture));
+            // Page boxes in points as laid out (no round trip through mm).
+            let rect = printpdf::Rect::from_wh(Pt(page.width), Pt(page.height));
+            PdfPage {
+                media_box: rect.clone(),
+                trim_box: rect.clone(),
+                crop_box: rect,
+                ops: page.links,
+            }
+        })
+        .collect();
 
     let options = PdfSaveOptions {
-        optimize: true,
-        subset_fonts: true,
+        optimize: false,
+        subset_fonts: false,
         ..PdfSaveOptions::default()
     };
     let mut warnings = Vec::new();
     let mut lo = pdf.to_lopdf_document(&options, &mut warnings);
-    // Every page now exists twice (operations and encoded streams): keep one.
     drop(pdf);
-    compress(&mut lo)?;
+    attach_contents(&mut lo, contents)?;
+    attach_fonts(&mut lo, book, &fonts)?;
+    compress(&mut lo, &mut deflate)?;
     // The file identifier is a hash of the file itself: written first as a
     // placeholder, then replaced in place (same length).
     lo.trailer.set(
         "ID",
-        lopdf::Object::Array(vec![
-            lopdf::Object::string_literal(ID_PLACEHOLDER),
-            lopdf::Object::string_literal(ID_PLACEHOLDER),
+        Object::Array(vec![
+            Object::string_literal(ID_PLACEHOLDER),
+            Object::string_literal(ID_PLACEHOLDER),
         ]),
     );
     let size: usize = lo
         .objects
         .values()
         .map(|o| match o {
-            lopdf::Object::Stream(s) => s.content.len() + 128,
+            Object::Stream(s) => s.content.len() + 128,
             _ => 64,
         })
         .sum();
@@ -151,39 +194,112 @@ pub fn write(
     Ok(())
 }
 
-/// Deflates every stream that is not compressed yet (page contents, fonts,
-/// ToUnicode maps). A fast level: a few percent larger than the best level
-/// at a fraction of the time.
-fn compress(doc: &mut lopdf::Document) -> Result<(), std::io::Error> {
-    // One compressor for all streams: setting one up costs more than
-    // compressing a small stream.
-    let mut deflate = flate2::Compress::new(flate2::Compression::fast(), true);
+/// Gives every page its two content streams (body, then header and footer)
+/// in place of the empty one printpdf wrote.
+fn attach_contents(
+    lo: &mut lopdf::Document,
+    contents: Vec<(Vec<u8>, Vec<u8>)>,
+) -> Result<(), PdfError> {
+    let page_ids: Vec<ObjectId> = lo.get_pages().into_values().collect();
+    if page_ids.len() != contents.len() {
+        return Err(PdfError::Io(std::io::Error::other(
+            "page tree does not match the laid-out pages",
+        )));
+    }
+    for (page_id, (body, furniture)) in page_ids.into_iter().zip(contents) {
+        let mut refs = Vec::with_capacity(2);
+        for bytes in [body, furniture] {
+            if !bytes.is_empty() {
+                refs.push(Object::Reference(lo.add_object(deflated(bytes))));
+            }
+        }
+        let Some(Object::Dictionary(page)) = lo.objects.get_mut(&page_id) else {
+            continue;
+        };
+        let old = page.get(b"Contents").and_then(Object::as_reference).ok();
+        page.set("Contents", Object::Array(refs));
+        if let Some(old) = old {
+            lo.objects.remove(&old);
+        }
+    }
+    Ok(())
+}
+
+/// Embeds the fonts the pages used and names them in the page resources'
+/// shared font dictionary (`/F0`, `/F1`, …).
+fn attach_fonts(lo: &mut lopdf::Document, book: &FontBook, fonts: &Fonts) -> Result<(), PdfError> {
+    let Some(&first_page) = lo.get_pages().values().next() else {
+        return Ok(());
+    };
+    let font_dict_id = lo
+        .get_dictionary(first_page)
+        .and_then(|p| p.get(b"Resources"))
+        .and_then(Object::as_reference)
+        .and_then(|r| lo.get_dictionary(r))
+        .and_then(|r| r.get(b"Font"))
+        .and_then(Object::as_reference)
+        .map_err(|e| PdfError::Io(std::io::Error::other(e.to_string())))?;
+    let mut entries = Vec::with_capacity(fonts.used.len());
+    for (index, font) in fonts.used.iter().enumerate() {
+        entries.push((format!("F{index}"), font.embed(book, lo)?));
+    }
+    if let Ok(Object::Dictionary(dict)) = lo.get_object_mut(font_dict_id) {
+        for (name, font) in entries {
+            dict.set(name, font);
+        }
+    }
+    Ok(())
+}
+
+fn deflated(bytes: Vec<u8>) -> Stream {
+    let mut stream = Stream::new(
+        Dictionary::from_iter([("Filter", Object::Name(b"FlateDecode".to_vec()))]),
+        bytes,
+    );
+    stream.allows_compression = false;
+    stream
+}
+
+/// One deflate compressor for a whole document: setting one up costs more
+/// than compressing a small stream. A fast level: a few percent larger than
+/// the best level at a fraction of the time.
+struct Deflate(flate2::Compress);
+
+impl Deflate {
+    fn new() -> Deflate {
+        Deflate(flate2::Compress::new(flate2::Compression::fast(), true))
+    }
+
+    fn bytes(&mut self, input: &[u8]) -> Result<Vec<u8>, std::io::Error> {
+        let deflate = &mut self.0;
+        deflate.reset();
+        let mut out = Vec::with_capacity(input.len() / 3 + 64);
+        loop {
+            let consumed = deflate.total_in() as usize;
+            let status = deflate
+                .compress_vec(&input[consumed..], &mut out, flate2::FlushCompress::Finish)
+                .map_err(std::io::Error::other)?;
+            match status {
+                flate2::Status::StreamEnd => return Ok(out),
+                _ => out.reserve(out.capacity().max(1024)),
+            }
+        }
+    }
+}
+
+/// Deflates every stream that is not compressed yet (fonts, ToUnicode
+/// maps, metadata).
+fn compress(doc: &mut lopdf::Document, deflate: &mut Deflate) -> Result<(), std::io::Error> {
     for object in doc.objects.values_mut() {
-        if let lopdf::Object::Stream(stream) = object {
-            // Small streams (ToUnicode maps of a few glyphs) gain little and
-            // each costs a compressor reset.
-            if stream.dict.has(b"Filter") || stream.content.len() < 2048 {
+        if let Object::Stream(stream) = object {
+            // Small streams (ToUnicode maps of a few glyphs) gain little.
+            if stream.dict.has(b"Filter") || stream.content.len() < 512 {
                 continue;
             }
-            deflate.reset();
-            let mut out = Vec::with_capacity(stream.content.len() / 2 + 64);
-            loop {
-                let consumed = deflate.total_in() as usize;
-                let status = deflate
-                    .compress_vec(
-                        &stream.content[consumed..],
-                        &mut out,
-                        flate2::FlushCompress::Finish,
-                    )
-                    .map_err(std::io::Error::other)?;
-                match status {
-                    flate2::Status::StreamEnd => break,
-                    _ => out.reserve(out.capacity().max(1024)),
-                }
-            }
+            let out = deflate.bytes(&stream.content)?;
             stream
                 .dict
-                .set("Filter", lopdf::Object::Name(b"FlateDecode".to_vec()));
+                .set("Filter", Object::Name(b"FlateDecode".to_vec()));
             stream.set_content(out);
         }
     }
@@ -197,216 +313,20 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }
 
-struct Writer<'a> {
-    book: &'a FontBook,
-    /// Page height, for turning top-down layout coordinates into PDF ones.
-    height: f32,
-    fonts: BTreeMap<FaceId, FontId>,
-    /// Text of every single-character glyph used, per face, for ToUnicode.
-    chars: BTreeMap<FaceId, BTreeMap<u16, String>>,
-    /// Embedded images, keyed by their data's address (one XObject each).
-    images: Vec<(usize, RawImage)>,
-    image_error: Option<PdfError>,
-}
-
 fn image_id(index: usize) -> XObjectId {
     XObjectId(format!("Im{index}"))
 }
 
-/// A PDF subset tag is six capital letters; derive one from the face index.
-fn font_id(face: FaceId) -> FontId {
-    let mut tag = String::with_capacity(6);
-    let mut n = face;
-    for _ in 0..6 {
-        tag.insert(0, char::from(b'A' + (n % 26) as u8));
-        n /= 26;
-    }
-    FontId(tag.replacen('A', "D", 1))
+/// Images and links of the page being written.
+#[derive(Default)]
+struct PageResources {
+    /// Embedded images, keyed by their data's address (one XObject each).
+    images: Vec<(usize, RawImage)>,
+    links: Vec<Op>,
+    error: Option<PdfError>,
 }
 
-fn rgb(c: Color) -> printpdf::Color {
-    printpdf::Color::Rgb(printpdf::Rgb {
-        r: f32::from(c.r) / 255.0,
-        g: f32::from(c.g) / 255.0,
-        b: f32::from(c.b) / 255.0,
-        icc_profile: None,
-    })
-}
-
-impl Writer<'_> {
-    fn page(&mut self, page: &Page) -> PdfPage {
-        let mut ops = Vec::with_capacity(page.items.len() * 4);
-        self.ops(&page.items, &mut ops);
-        // Page boxes in points as laid out (no round trip through mm).
-        let rect = printpdf::Rect::from_wh(Pt(page.width), Pt(page.height));
-        PdfPage {
-            media_box: rect.clone(),
-            trim_box: rect.clone(),
-            crop_box: rect,
-            ops,
-        }
-    }
-
-    fn ops(&mut self, items: &[Item], ops: &mut Vec<Op>) {
-        let height = self.height;
-        let mut in_text = false;
-        let mut fill: Option<Color> = None;
-        // Text and stroke state persists in the content stream: set it only
-        // when it changes.
-        let mut font: Option<(FaceId, f32)> = None;
-        let mut stroke: Option<(Color, f32)> = None;
-        for item in items {
-            if let Item::Glyphs(run) = item {
-                if !in_text {
-                    ops.push(Op::StartTextSection);
-                    in_text = true;
-                }
-                if fill != Some(run.color) {
-                    ops.push(Op::SetFillColor {
-                        col: rgb(run.color),
-                    });
-                    fill = Some(run.color);
-                }
-                if font != Some((run.face, run.size)) {
-                    let id = self
-                        .fonts
-                        .entry(run.face)
-                        .or_insert_with(|| font_id(run.face))
-                        .clone();
-                    ops.push(Op::SetFont {
-                        font: PdfFontHandle::External(id),
-                        size: Pt(run.size),
-                    });
-                    font = Some((run.face, run.size));
-                }
-                self.glyphs(run, height, ops);
-                continue;
-            }
-            if in_text {
-                ops.push(Op::EndTextSection);
-                in_text = false;
-            }
-            match item {
-                Item::Glyphs(_) => {}
-                Item::Rect {
-                    x,
-                    y,
-                    w,
-                    h,
-                    fill: color,
-                } => {
-                    if fill != Some(*color) {
-                        ops.push(Op::SetFillColor { col: rgb(*color) });
-                        fill = Some(*color);
-                    }
-                    let mut rect =
-                        printpdf::Rect::from_xywh(Pt(*x), Pt(height - y - h), Pt(*w), Pt(*h));
-                    rect.mode = Some(printpdf::PaintMode::Fill);
-                    ops.push(Op::DrawRectangle { rectangle: rect });
-                }
-                Item::Line {
-                    x1,
-                    y1,
-                    x2,
-                    y2,
-                    width,
-                    color,
-                } => {
-                    if stroke != Some((*color, *width)) {
-                        ops.push(Op::SetOutlineColor { col: rgb(*color) });
-                        ops.push(Op::SetOutlineThickness { pt: Pt(*width) });
-                        stroke = Some((*color, *width));
-                    }
-                    let point = |x: f32, y: f32| printpdf::LinePoint {
-                        p: printpdf::Point {
-                            x: Pt(x),
-                            y: Pt(height - y),
-                        },
-                        bezier: false,
-                    };
-                    ops.push(Op::DrawLine {
-                        line: printpdf::Line {
-                            points: vec![point(*x1, *y1), point(*x2, *y2)],
-                            is_closed: false,
-                        },
-                    });
-                }
-                Item::Image { x, y, w, h, data } => {
-                    if let Some(index) = self.image(data) {
-                        let (pw, ph) = (data.pixel_width as f32, data.pixel_height as f32);
-                        ops.push(Op::UseXobject {
-                            id: image_id(index),
-                            transform: XObjectTransform {
-                                translate_x: Some(Pt(*x)),
-                                translate_y: Some(Pt(height - y - h)),
-                                rotate: None,
-                                scale_x: Some(w / pw),
-                                scale_y: Some(h / ph),
-                                dpi: Some(72.0),
-                                no_auto_scale: false,
-                            },
-                        });
-                    }
-                }
-                Item::Link { x, y, w, h, target } => {
-                    let rect =
-                        printpdf::Rect::from_xywh(Pt(*x), Pt(height - y - h), Pt(*w), Pt(*h));
-                    ops.push(Op::LinkAnnotation {
-                        link: LinkAnnotation {
-                            rect,
-                            actions: Actions::Uri(target.to_string()),
-                            border: BorderArray::Solid([0.0, 0.0, 0.0]),
-                            color: ColorArray::Transparent,
-                            highlighting: Default::default(),
-                        },
-                    });
-                }
-            }
-        }
-        if in_text {
-            ops.push(Op::EndTextSection);
-        }
-    }
-
-    fn glyphs(&mut self, run: &GlyphRun, height: f32, ops: &mut Vec<Op>) {
-        let face = self.book.face(run.face);
-        let first_dx = run.glyphs.first().map_or(0.0, |g| g.dx);
-        ops.push(Op::SetTextMatrix {
-            matrix: TextMatrix::Translate(Pt(run.x + first_dx), Pt(height - run.y)),
-        });
-        // The viewer advances by the font's own width after each glyph; a TJ
-        // adjustment moves the pen to where the layout put the next glyph.
-        let em = 1000.0 / run.size;
-        let chars = self.chars.entry(run.face).or_default();
-        let mut codepoints = Vec::with_capacity(run.glyphs.len());
-        for (i, g) in run.glyphs.iter().enumerate() {
-            // The viewer's advance: the /W width, whole thousandths of an em.
-            let natural =
-                (face.advance(g.gid) * 1000.0 / face.units_per_em).trunc() * run.size / 1000.0;
-            let next_dx = run.glyphs.get(i + 1).map_or(0.0, |n| n.dx);
-            let wanted = g.advance + next_dx - g.dx;
-            let offset = (natural - wanted) * em;
-            let offset = if offset.abs() < 0.01 { 0.0 } else { offset };
-            let cid = match (&g.text, g.ch) {
-                (Some(text), _) => Some(text.to_string()),
-                (None, '\0') => Some(String::new()),
-                (None, ch) => {
-                    chars.entry(g.gid).or_insert_with(|| ch.to_string());
-                    None
-                }
-            };
-            codepoints.push(printpdf::Codepoint {
-                gid: g.gid,
-                offset,
-                cid,
-            });
-        }
-        ops.push(Op::ShowText {
-            items: vec![TextItem::GlyphIds(codepoints)],
-        });
-    }
-
-    /// Index of the XObject for `data`, embedding it on first use.
+impl Resources for PageResources {
     fn image(&mut self, data: &Arc<ImageData>) -> Option<usize> {
         let key = Arc::as_ptr(data) as usize;
         if let Some(pos) = self.images.iter().position(|(k, _)| *k == key) {
@@ -419,13 +339,25 @@ impl Writer<'_> {
                 Some(self.images.len() - 1)
             }
             Err(message) => {
-                self.image_error.get_or_insert(PdfError::Image {
+                self.error.get_or_insert(PdfError::Image {
                     index: self.images.len(),
                     message,
                 });
                 None
             }
         }
+    }
+
+    fn link(&mut self, [x1, y1, x2, y2]: [f32; 4], target: &str) {
+        self.links.push(Op::LinkAnnotation {
+            link: LinkAnnotation {
+                rect: printpdf::Rect::from_xywh(Pt(x1), Pt(y1), Pt(x2 - x1), Pt(y2 - y1)),
+                actions: Actions::Uri(target.to_string()),
+                border: BorderArray::Solid([0.0, 0.0, 0.0]),
+                color: ColorArray::Transparent,
+                highlighting: Default::default(),
+            },
+        });
     }
 }
 
