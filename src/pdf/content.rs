@@ -239,7 +239,7 @@ mod tests {
     fn text(v: f32) -> String {
         let mut out = Vec::new();
         number(&mut out, v);
-        String::from_utf8(out).unwrap()
+        String::from_utf8(out).expect("ASCII")
     }
 
     #[test]
