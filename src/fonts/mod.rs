@@ -332,7 +332,40 @@ impl FontBook {
 
     /// Shapes `text` with `face` (kerning, ligatures, joining), left to right
     /// or right to left, with the script guessed from the text.
+    ///
+    /// Left-to-right text longer than a cached run is shaped word by word
+    /// (each word with the spaces after it), so the words of paragraphs are
+    /// cached and reused like short runs. Shaping does not cross a space in
+    /// the scripts docsmith sets left to right, with one exception this
+    /// gives up: a kerning pair of a space and the letter after it.
     pub fn shape_text(&self, face: FaceId, text: &str, rtl: bool) -> Arc<[UnitGlyph]> {
+        if rtl || text.len() <= CACHED_RUN_BYTES {
+            return self.shape_run(face, text, rtl);
+        }
+        let mut glyphs = Vec::with_capacity(text.len());
+        let mut start = 0;
+        while start < text.len() {
+            let rest = &text[start..];
+            let word_end = rest.find(' ').unwrap_or(rest.len());
+            let end = rest[word_end..]
+                .find(|c| c != ' ')
+                .map_or(rest.len(), |spaces| word_end + spaces);
+            let offset = start as u32;
+            glyphs.extend(
+                self.shape_run(face, &rest[..end], false)
+                    .iter()
+                    .map(|g| UnitGlyph {
+                        cluster: g.cluster + offset,
+                        ..*g
+                    }),
+            );
+            start += end;
+        }
+        glyphs.into()
+    }
+
+    /// Shapes one run, through the cache when it is short.
+    fn shape_run(&self, face: FaceId, text: &str, rtl: bool) -> Arc<[UnitGlyph]> {
         let cacheable = text.len() <= CACHED_RUN_BYTES;
         if cacheable
             && let Ok(cache) = self.shaped.lock()
