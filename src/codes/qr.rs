@@ -138,15 +138,300 @@ pub fn qr(data: &str, ec: EcLevel) -> Result<QrCode, CodeError> {
         });
     }
     let segments = QrSegment::make_segments(data);
-    let code =
-        qrcodegen::QrCode::encode_segments(&segments, ec.ecc()).map_err(|_| too_long(data, ec))?;
-    let size = usize::try_from(code.size()).unwrap_or(0);
-    let side = code.size();
-    let modules = (0..side)
-        .flat_map(|y| (0..side).map(move |x| (x, y)))
-        .map(|(x, y)| code.get_module(x, y))
-        .collect();
-    Ok(QrCode { size, modules })
+    // Encoded once with mask 0; the mask is then chosen here (see `masks`).
+    let code = qrcodegen::QrCode::encode_segments_advanced(
+        &segments,
+        ec.ecc(),
+        qrcodegen::Version::MIN,
+        qrcodegen::Version::MAX,
+        Some(qrcodegen::Mask::new(0)),
+        true,
+    )
+    .map_err(|_| too_long(data, ec))?;
+    Ok(masks::best(&code))
+}
+
+/// Mask selection (ISO/IEC 18004 §7.8): of the eight masks, the one whose
+/// symbol scores the lowest penalty for long runs, 2×2 blocks, finder-like
+/// patterns and dark/light imbalance.
+///
+/// `qrcodegen` does the same, but scores each mask on its general module
+/// grid, which costs more than the rest of an invoice's QR code together.
+/// Here the symbol is unmasked once and each candidate is scored on a flat
+/// byte grid with the same rules, so the same mask wins.
+mod masks {
+    use super::QrCode;
+
+    const N1: i32 = 3;
+    const N2: i32 = 3;
+    const N3: i32 = 40;
+    const N4: i32 = 10;
+
+    /// The symbol of `code` (encoded with mask 0) under its best mask.
+    pub fn best(code: &qrcodegen::QrCode) -> QrCode {
+        let size = usize::try_from(code.size()).unwrap_or(0);
+        let side = code.size();
+        let function = function_modules(size, code.version().value());
+        let ecl = match code.error_correction_level() {
+            qrcodegen::QrCodeEcc::Low => 1,
+            qrcodegen::QrCodeEcc::Medium => 0,
+            qrcodegen::QrCodeEcc::Quartile => 3,
+            qrcodegen::QrCodeEcc::High => 2,
+        };
+        // Data modules without mask 0; function modules as drawn.
+        let mut base = vec![0u8; size * size];
+        for y in 0..size {
+            for x in 0..size {
+                let i = y * size + x;
+                let dark = code.get_module(x as i32, y as i32);
+                base[i] = u8::from(if function[i] {
+                    dark
+                } else {
+                    dark ^ applies(0, x, y)
+                });
+            }
+        }
+        let mut grid = vec![0u8; size * size];
+        let mut best: Option<(i32, u8)> = None;
+        for mask in 0..8u8 {
+            draw(&base, &function, size, ecl, mask, &mut grid);
+            let score = penalty(&grid, size);
+            if best.is_none_or(|(s, _)| score < s) {
+                best = Some((score, mask));
+            }
+        }
+        let mask = best.map_or(0, |(_, m)| m);
+        draw(&base, &function, size, ecl, mask, &mut grid);
+        debug_assert_eq!(i32::try_from(size).ok(), Some(side));
+        QrCode {
+            size,
+            modules: grid.into_iter().map(|m| m != 0).collect(),
+        }
+    }
+
+    /// Whether mask `mask` flips the module at column `x`, row `y`.
+    fn applies(mask: u8, x: usize, y: usize) -> bool {
+        match mask {
+            0 => (x + y).is_multiple_of(2),
+            1 => y.is_multiple_of(2),
+            2 => x.is_multiple_of(3),
+            3 => (x + y).is_multiple_of(3),
+            4 => (x / 3 + y / 2).is_multiple_of(2),
+            5 => x * y % 2 + x * y % 3 == 0,
+            6 => (x * y % 2 + x * y % 3).is_multiple_of(2),
+            _ => ((x + y) % 2 + x * y % 3).is_multiple_of(2),
+        }
+    }
+
+    /// The modules that carry no data: finder patterns with their
+    /// separators and format information, timing patterns, alignment
+    /// patterns and version information.
+    fn function_modules(size: usize, version: u8) -> Vec<bool> {
+        let mut f = vec![false; size * size];
+        let mut fill = |x0: usize, y0: usize, w: usize, h: usize| {
+            for y in y0..(y0 + h).min(size) {
+                for x in x0..(x0 + w).min(size) {
+                    f[y * size + x] = true;
+                }
+            }
+        };
+        fill(0, 0, 9, 9);
+        fill(size - 8, 0, 8, 9);
+        fill(0, size - 8, 9, 8);
+        fill(6, 0, 1, size);
+        fill(0, 6, size, 1);
+        if version >= 2 {
+            let count = usize::from(version) / 7 + 2;
+            let step = if version == 32 {
+                26
+            } else {
+                (usize::from(version) * 4 + count * 2 + 1) / (count * 2 - 2) * 2
+            };
+            let mut positions: Vec<usize> = (0..count - 1).map(|i| size - 7 - i * step).collect();
+            positions.push(6);
+            positions.reverse();
+            for (i, &cx) in positions.iter().enumerate() {
+                for (j, &cy) in positions.iter().enumerate() {
+                    let corner =
+                        (i == 0 && (j == 0 || j == count - 1)) || (i == count - 1 && j == 0);
+                    if !corner {
+                        fill(cx - 2, cy - 2, 5, 5);
+                    }
+                }
+            }
+        }
+        if version >= 7 {
+            fill(size - 11, 0, 3, 6);
+            fill(0, size - 11, 6, 3);
+        }
+        f
+    }
+
+    /// `grid` = `base` under `mask`, with the format information for it.
+    fn draw(base: &[u8], function: &[bool], size: usize, ecl: u32, mask: u8, grid: &mut [u8]) {
+        for y in 0..size {
+            for x in 0..size {
+                let i = y * size + x;
+                grid[i] = if function[i] {
+                    base[i]
+                } else {
+                    base[i] ^ u8::from(applies(mask, x, y))
+                };
+            }
+        }
+        let data = ecl << 3 | u32::from(mask);
+        let mut rem = data;
+        for _ in 0..10 {
+            rem = (rem << 1) ^ ((rem >> 9) * 0x537);
+        }
+        let bits = (data << 10 | rem) ^ 0x5412;
+        let bit = |i: usize| ((bits >> i) & 1) as u8;
+        let mut set = |x: usize, y: usize, v: u8| grid[y * size + x] = v;
+        for i in 0..6 {
+            set(8, i, bit(i));
+        }
+        set(8, 7, bit(6));
+        set(8, 8, bit(7));
+        set(7, 8, bit(8));
+        for i in 9..15 {
+            set(14 - i, 8, bit(i));
+        }
+        for i in 0..8 {
+            set(size - 1 - i, 8, bit(i));
+        }
+        for i in 8..15 {
+            set(8, size - 15 + i, bit(i));
+        }
+        set(8, size - 8, 1);
+    }
+
+    /// The penalty score of a symbol; lower is easier to read.
+    fn penalty(grid: &[u8], size: usize) -> i32 {
+        let mut score = 0;
+        let mut line = vec![0u8; size];
+        for y in 0..size {
+            score += line_penalty(&grid[y * size..(y + 1) * size]);
+        }
+        for x in 0..size {
+            for (y, m) in line.iter_mut().enumerate() {
+                *m = grid[y * size + x];
+            }
+            score += line_penalty(&line);
+        }
+        for y in 0..size - 1 {
+            let (row, next) = (
+                &grid[y * size..(y + 1) * size],
+                &grid[(y + 1) * size..(y + 2) * size],
+            );
+            for x in 0..size - 1 {
+                let c = row[x];
+                if c == row[x + 1] && c == next[x] && c == next[x + 1] {
+                    score += N2;
+                }
+            }
+        }
+        let dark = grid.iter().map(|&m| i32::from(m)).sum::<i32>();
+        let total = (size * size) as i32;
+        let k = ((dark * 20 - total * 10).abs() + total - 1) / total - 1;
+        score + k * N4
+    }
+
+    /// Runs of five or more modules of one colour, and finder-like
+    /// 1:1:3:1:1 patterns with four light modules on a side (the quiet zone
+    /// counts as light), in one row or column.
+    fn line_penalty(line: &[u8]) -> i32 {
+        let size = line.len() as i32;
+        let mut score = 0;
+        let mut history = [0i32; 7];
+        let push = |history: &mut [i32; 7], mut run: i32| {
+            if history[0] == 0 {
+                run += size;
+            }
+            history.copy_within(0..6, 1);
+            history[0] = run;
+        };
+        let finders = |h: &[i32; 7]| -> i32 {
+            let n = h[1];
+            let core = n > 0 && h[2] == n && h[3] == n * 3 && h[4] == n && h[5] == n;
+            i32::from(core && h[0] >= n * 4 && h[6] >= n)
+                + i32::from(core && h[6] >= n * 4 && h[0] >= n)
+        };
+        let mut color = 0u8;
+        let mut run = 0i32;
+        for &m in line {
+            if m == color {
+                run += 1;
+                if run == 5 {
+                    score += N1;
+                } else if run > 5 {
+                    score += 1;
+                }
+            } else {
+                push(&mut history, run);
+                if color == 0 {
+                    score += finders(&history) * N3;
+                }
+                color = m;
+                run = 1;
+            }
+        }
+        if color != 0 {
+            push(&mut history, run);
+            run = 0;
+        }
+        push(&mut history, run + size);
+        score + finders(&history) * N3
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        /// The mask chosen here, and the symbol drawn with it, are exactly
+        /// what qrcodegen's own mask search produces.
+        #[test]
+        fn same_symbol_as_qrcodegen() {
+            let payloads = [
+                "HELLO".to_string(),
+                "BCD\n002\n1\nSCT\nCOBADEFFXXX\nNordlicht Software GmbH\nDE89370400440532013000\nEUR5162.66\n\n\nINV-2026-0042".to_string(),
+                "https://example.com/".repeat(12),
+                "0123456789".repeat(40),
+                "ÄÖÜ € 漢字".repeat(30),
+            ];
+            for data in &payloads {
+                for ecc in [
+                    qrcodegen::QrCodeEcc::Low,
+                    qrcodegen::QrCodeEcc::Medium,
+                    qrcodegen::QrCodeEcc::High,
+                ] {
+                    let segs = qrcodegen::QrSegment::make_segments(data);
+                    let reference = qrcodegen::QrCode::encode_segments(&segs, ecc).expect("fits");
+                    let masked0 = qrcodegen::QrCode::encode_segments_advanced(
+                        &segs,
+                        ecc,
+                        qrcodegen::Version::MIN,
+                        qrcodegen::Version::MAX,
+                        Some(qrcodegen::Mask::new(0)),
+                        true,
+                    )
+                    .expect("fits");
+                    let ours = best(&masked0);
+                    let side = reference.size();
+                    assert_eq!(ours.size as i32, side);
+                    for y in 0..side {
+                        for x in 0..side {
+                            assert_eq!(
+                                ours.dark(x as usize, y as usize),
+                                reference.get_module(x, y),
+                                "{data:?} {ecc:?} version {} at ({x}, {y})",
+                                reference.version().value()
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// The capacity error, in the unit of the mode `qrcodegen` chose.
