@@ -167,10 +167,49 @@ mod masks {
     const N3: i32 = 40;
     const N4: i32 = 10;
 
+    /// One row of modules as bits (bit `x` of the row = column `x`); a
+    /// symbol is at most 177 modules wide.
+    type Row = [u64; 3];
+
+    fn bit(row: &Row, x: usize) -> bool {
+        (row[x >> 6] >> (x & 63)) & 1 != 0
+    }
+
+    fn set(row: &mut Row, x: usize, dark: bool) {
+        let m = 1u64 << (x & 63);
+        if dark {
+            row[x >> 6] |= m;
+        } else {
+            row[x >> 6] &= !m;
+        }
+    }
+
+    /// The eight mask patterns as rows. Every pattern repeats after twelve
+    /// rows, so row `y` of mask `m` is `patterns()[m][y % 12]`.
+    fn patterns() -> &'static [[Row; 12]; 8] {
+        static PATTERNS: std::sync::OnceLock<[[Row; 12]; 8]> = std::sync::OnceLock::new();
+        PATTERNS.get_or_init(|| {
+            let mut p = [[[0u64; 3]; 12]; 8];
+            for (mask, rows) in p.iter_mut().enumerate() {
+                for (y, row) in rows.iter_mut().enumerate() {
+                    for x in 0..192 {
+                        set(row, x, applies(mask as u8, x, y));
+                    }
+                }
+            }
+            p
+        })
+    }
+
     /// The symbol of `code` (encoded with mask 0) under its best mask.
     pub fn best(code: &qrcodegen::QrCode) -> QrCode {
+        masked(code, None)
+    }
+
+    /// The symbol of `code` (encoded with mask 0) under mask `forced`, or
+    /// under the best mask.
+    fn masked(code: &qrcodegen::QrCode, forced: Option<u8>) -> QrCode {
         let size = usize::try_from(code.size()).unwrap_or(0);
-        let side = code.size();
         let function = function_modules(size, code.version().value());
         let ecl = match code.error_correction_level() {
             qrcodegen::QrCodeEcc::Low => 1,
@@ -179,33 +218,36 @@ mod masks {
             qrcodegen::QrCodeEcc::High => 2,
         };
         // Data modules without mask 0; function modules as drawn.
-        let mut base = vec![0u8; size * size];
-        for y in 0..size {
+        let mut base = vec![[0u64; 3]; size];
+        for (y, row) in base.iter_mut().enumerate() {
             for x in 0..size {
-                let i = y * size + x;
                 let dark = code.get_module(x as i32, y as i32);
-                base[i] = u8::from(if function[i] {
-                    dark
-                } else {
-                    dark ^ applies(0, x, y)
-                });
+                set(row, x, dark ^ (applies(0, x, y) && !bit(&function[y], x)));
             }
         }
-        let mut grid = vec![0u8; size * size];
-        let mut best: Option<(i32, u8)> = None;
-        for mask in 0..8u8 {
+        let mut grid = vec![[0u64; 3]; size];
+        let mut best: Option<(i32, u8)> = forced.map(|m| (0, m));
+        for mask in (0..8u8).filter(|_| forced.is_none()) {
             draw(&base, &function, size, ecl, mask, &mut grid);
             let score = penalty(&grid, size);
             if best.is_none_or(|(s, _)| score < s) {
                 best = Some((score, mask));
             }
         }
-        let mask = best.map_or(0, |(_, m)| m);
-        draw(&base, &function, size, ecl, mask, &mut grid);
-        debug_assert_eq!(i32::try_from(size).ok(), Some(side));
+        draw(
+            &base,
+            &function,
+            size,
+            ecl,
+            best.map_or(0, |(_, m)| m),
+            &mut grid,
+        );
         QrCode {
             size,
-            modules: grid.into_iter().map(|m| m != 0).collect(),
+            modules: grid
+                .iter()
+                .flat_map(|row| (0..size).map(move |x| bit(row, x)))
+                .collect(),
         }
     }
 
@@ -226,12 +268,12 @@ mod masks {
     /// The modules that carry no data: finder patterns with their
     /// separators and format information, timing patterns, alignment
     /// patterns and version information.
-    fn function_modules(size: usize, version: u8) -> Vec<bool> {
-        let mut f = vec![false; size * size];
+    fn function_modules(size: usize, version: u8) -> Vec<Row> {
+        let mut f = vec![[0u64; 3]; size];
         let mut fill = |x0: usize, y0: usize, w: usize, h: usize| {
-            for y in y0..(y0 + h).min(size) {
+            for row in f.iter_mut().take(y0 + h).skip(y0) {
                 for x in x0..(x0 + w).min(size) {
-                    f[y * size + x] = true;
+                    set(row, x, true);
                 }
             }
         };
@@ -268,15 +310,15 @@ mod masks {
     }
 
     /// `grid` = `base` under `mask`, with the format information for it.
-    fn draw(base: &[u8], function: &[bool], size: usize, ecl: u32, mask: u8, grid: &mut [u8]) {
-        for y in 0..size {
-            for x in 0..size {
-                let i = y * size + x;
-                grid[i] = if function[i] {
-                    base[i]
-                } else {
-                    base[i] ^ u8::from(applies(mask, x, y))
+    fn draw(base: &[Row], function: &[Row], size: usize, ecl: u32, mask: u8, grid: &mut [Row]) {
+        let patterns = &patterns()[usize::from(mask)];
+        for (y, row) in grid.iter_mut().enumerate() {
+            for w in 0..3 {
+                let valid = match (size as i64 - 64 * w as i64).clamp(0, 64) {
+                    64 => u64::MAX,
+                    n => (1u64 << n) - 1,
                 };
+                row[w] = (base[y][w] ^ (patterns[y % 12][w] & !function[y][w])) & valid;
             }
         }
         let data = ecl << 3 | u32::from(mask);
@@ -285,63 +327,122 @@ mod masks {
             rem = (rem << 1) ^ ((rem >> 9) * 0x537);
         }
         let bits = (data << 10 | rem) ^ 0x5412;
-        let bit = |i: usize| ((bits >> i) & 1) as u8;
-        let mut set = |x: usize, y: usize, v: u8| grid[y * size + x] = v;
+        let b = |i: usize| (bits >> i) & 1 != 0;
+        let mut put = |x: usize, y: usize, dark: bool| set(&mut grid[y], x, dark);
         for i in 0..6 {
-            set(8, i, bit(i));
+            put(8, i, b(i));
         }
-        set(8, 7, bit(6));
-        set(8, 8, bit(7));
-        set(7, 8, bit(8));
+        put(8, 7, b(6));
+        put(8, 8, b(7));
+        put(7, 8, b(8));
         for i in 9..15 {
-            set(14 - i, 8, bit(i));
+            put(14 - i, 8, b(i));
         }
         for i in 0..8 {
-            set(size - 1 - i, 8, bit(i));
+            put(size - 1 - i, 8, b(i));
         }
         for i in 8..15 {
-            set(8, size - 15 + i, bit(i));
+            put(8, size - 15 + i, b(i));
         }
-        set(8, size - 8, 1);
+        put(8, size - 8, true);
     }
 
     /// The penalty score of a symbol; lower is easier to read.
-    fn penalty(grid: &[u8], size: usize) -> i32 {
+    fn penalty(grid: &[Row], size: usize) -> i32 {
         let mut score = 0;
-        let mut line = vec![0u8; size];
-        for y in 0..size {
-            score += line_penalty(&grid[y * size..(y + 1) * size]);
-        }
-        for x in 0..size {
-            for (y, m) in line.iter_mut().enumerate() {
-                *m = grid[y * size + x];
-            }
-            score += line_penalty(&line);
-        }
-        for y in 0..size - 1 {
-            let (row, next) = (
-                &grid[y * size..(y + 1) * size],
-                &grid[(y + 1) * size..(y + 2) * size],
-            );
-            for x in 0..size - 1 {
-                let c = row[x];
-                if c == row[x + 1] && c == next[x] && c == next[x + 1] {
-                    score += N2;
-                }
+        let mut columns = vec![[0u64; 3]; size];
+        for (y, row) in grid.iter().enumerate() {
+            score += line_penalty(row, size);
+            for (x, column) in columns.iter_mut().enumerate() {
+                column[y >> 6] |= ((row[x >> 6] >> (x & 63)) & 1) << (y & 63);
             }
         }
-        let dark = grid.iter().map(|&m| i32::from(m)).sum::<i32>();
+        for column in &columns {
+            score += line_penalty(column, size);
+        }
+        // 2×2 blocks of one colour: a module equal to its right, lower and
+        // lower-right neighbours, for every column but the last.
+        let pairs = valid(size - 1);
+        for pair in grid.windows(2) {
+            let (a, b) = (&pair[0], &pair[1]);
+            let (a1, b1) = (shr(a, 1), shr(b, 1));
+            for w in 0..3 {
+                let same = !(a[w] ^ a1[w]) & !(b[w] ^ b1[w]) & !(a[w] ^ b[w]) & pairs[w];
+                score += N2 * same.count_ones() as i32;
+            }
+        }
+        let dark: i32 = grid
+            .iter()
+            .map(|r| r.iter().map(|w| w.count_ones() as i32).sum::<i32>())
+            .sum();
         let total = (size * size) as i32;
         let k = ((dark * 20 - total * 10).abs() + total - 1) / total - 1;
         score + k * N4
     }
 
-    /// Runs of five or more modules of one colour, and finder-like
-    /// 1:1:3:1:1 patterns with four light modules on a side (the quiet zone
-    /// counts as light), in one row or column.
-    fn line_penalty(line: &[u8]) -> i32 {
-        let size = line.len() as i32;
-        let mut score = 0;
+    /// Bits `0..n` set.
+    fn valid(n: usize) -> Row {
+        let mut row = [0u64; 3];
+        for (w, word) in row.iter_mut().enumerate() {
+            *word = match n.saturating_sub(64 * w).min(64) {
+                64 => u64::MAX,
+                k => (1u64 << k) - 1,
+            };
+        }
+        row
+    }
+
+    /// Bit `x` of the result is bit `x + k` of `r` (k < 64).
+    fn shr(r: &Row, k: u32) -> Row {
+        if k == 0 {
+            return *r;
+        }
+        [
+            r[0] >> k | r[1] << (64 - k),
+            r[1] >> k | r[2] << (64 - k),
+            r[2] >> k,
+        ]
+    }
+
+    /// Bit `x` of the result is bit `x - 1` of `r`.
+    fn shl1(r: &Row) -> Row {
+        [r[0] << 1, r[1] << 1 | r[0] >> 63, r[2] << 1 | r[1] >> 63]
+    }
+
+    fn and(a: &Row, b: &Row) -> Row {
+        [a[0] & b[0], a[1] & b[1], a[2] & b[2]]
+    }
+
+    fn ones(r: &Row) -> i32 {
+        r.iter().map(|w| w.count_ones() as i32).sum()
+    }
+
+    /// One row or column: runs of five or more modules of one colour (3,
+    /// plus 1 per module beyond five) and finder-like 1:1:3:1:1 patterns
+    /// with four light modules on a side (40 each; the quiet zone counts as
+    /// light).
+    fn line_penalty(line: &Row, size: usize) -> i32 {
+        // Runs of five: windows x..x+4 of one colour, counted on bits.
+        let mut equal = shr(line, 1);
+        for w in 0..3 {
+            equal[w] = !(line[w] ^ equal[w]);
+        }
+        let equal = and(&equal, &valid(size - 1));
+        let five = and(
+            &and(&equal, &shr(&equal, 1)),
+            &and(&shr(&equal, 2), &shr(&equal, 3)),
+        );
+        let starts = and(&five, &shl1(&five).map(|w| !w));
+        let mut score = N1 * ones(&starts) + ones(&five) - ones(&starts);
+
+        // Finder-like patterns: over the runs, found where the colour
+        // changes.
+        let mut changes = shl1(line);
+        for w in 0..3 {
+            changes[w] ^= line[w];
+        }
+        let changes = and(&changes, &valid(size));
+        let size = size as i32;
         let mut history = [0i32; 7];
         let push = |history: &mut [i32; 7], mut run: i32| {
             if history[0] == 0 {
@@ -356,26 +457,27 @@ mod masks {
             i32::from(core && h[0] >= n * 4 && h[6] >= n)
                 + i32::from(core && h[6] >= n * 4 && h[0] >= n)
         };
-        let mut color = 0u8;
+        // Runs start light (the quiet zone) with length 0.
+        let mut color = false;
         let mut run = 0i32;
-        for &m in line {
-            if m == color {
-                run += 1;
-                if run == 5 {
-                    score += N1;
-                } else if run > 5 {
-                    score += 1;
-                }
-            } else {
+        let mut start = 0i32;
+        for (w, &word) in changes.iter().enumerate() {
+            let mut bits = word;
+            while bits != 0 {
+                let x = (w as i32) * 64 + bits.trailing_zeros() as i32;
+                bits &= bits - 1;
+                run += x - start;
+                start = x;
                 push(&mut history, run);
-                if color == 0 {
+                if !color {
                     score += finders(&history) * N3;
                 }
-                color = m;
-                run = 1;
+                color = !color;
+                run = 0;
             }
         }
-        if color != 0 {
+        run += size - start;
+        if color {
             push(&mut history, run);
             run = 0;
         }
@@ -416,18 +518,48 @@ mod masks {
                     )
                     .expect("fits");
                     let ours = best(&masked0);
-                    let side = reference.size();
-                    assert_eq!(ours.size as i32, side);
-                    for y in 0..side {
-                        for x in 0..side {
-                            assert_eq!(
-                                ours.dark(x as usize, y as usize),
-                                reference.get_module(x, y),
-                                "{data:?} {ecc:?} version {} at ({x}, {y})",
-                                reference.version().value()
-                            );
-                        }
-                    }
+                    same(&ours, &reference, data);
+                }
+            }
+        }
+
+        /// Each mask drawn here gives qrcodegen's symbol with that mask.
+        #[test]
+        fn every_mask_matches() {
+            let data = "https://example.com/docsmith?q=".repeat(5);
+            let segs = qrcodegen::QrSegment::make_segments(&data);
+            let encode = |m: u8| {
+                qrcodegen::QrCode::encode_segments_advanced(
+                    &segs,
+                    qrcodegen::QrCodeEcc::Medium,
+                    qrcodegen::Version::MIN,
+                    qrcodegen::Version::MAX,
+                    Some(qrcodegen::Mask::new(m)),
+                    false,
+                )
+                .expect("fits")
+            };
+            let masked0 = encode(0);
+            assert!(
+                masked0.version().value() >= 7,
+                "version information covered"
+            );
+            for m in 0..8 {
+                same(&masked(&masked0, Some(m)), &encode(m), &data);
+            }
+        }
+
+        fn same(ours: &QrCode, reference: &qrcodegen::QrCode, data: &str) {
+            let side = reference.size();
+            assert_eq!(ours.size as i32, side);
+            for y in 0..side {
+                for x in 0..side {
+                    assert_eq!(
+                        ours.dark(x as usize, y as usize),
+                        reference.get_module(x, y),
+                        "{data:?} version {} at ({x}, {y})",
+                        reference.version().value()
+                    );
                 }
             }
         }

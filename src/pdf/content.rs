@@ -187,12 +187,13 @@ impl<'a> Content<'a> {
 
 /// Writes `v` with at most three decimals and no trailing zeros.
 pub(super) fn number(out: &mut Vec<u8>, v: f32) {
-    let scaled = (f64::from(v) * 1000.0).round();
+    let scaled = f64::from(v) * 1000.0;
     if !scaled.is_finite() || scaled.abs() >= 1e15 {
         out.push(b'0');
         return;
     }
-    let mut n = scaled as i64;
+    // Round half away from zero without a libm call.
+    let mut n = (scaled + 0.5f64.copysign(scaled)) as i64;
     if n < 0 {
         out.push(b'-');
         n = -n;
