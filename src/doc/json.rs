@@ -34,13 +34,13 @@ pub fn to_tree(value: &Value, pointer: &str) -> Result<Node, Vec<DocError>> {
         );
         return Err(cx.errors);
     };
-    let mut doc = Node::new("document", Loc::Pointer(pointer.to_owned()));
+    let mut doc = Node::new("document", Loc::pointer(pointer.to_owned()));
     for (key, value) in map {
         let ptr = join(pointer, key);
         match key.as_str() {
             "page" => {
                 if let Some(attrs) = cx.object(value, &ptr, "page attributes") {
-                    let mut page = Node::new("page", Loc::Pointer(ptr.clone()));
+                    let mut page = Node::new("page", Loc::pointer(ptr.clone()));
                     cx.attrs(&mut page, attrs, &ptr, &[]);
                     doc.children.push(Child::Element(page));
                 }
@@ -106,7 +106,7 @@ impl Converter {
     fn error(&mut self, pointer: &str, message: impl Into<String>) {
         if self.errors.len() < MAX_REPORTED_ERRORS {
             self.errors
-                .push(DocError::new(Loc::Pointer(pointer.to_owned()), message));
+                .push(DocError::new(Loc::pointer(pointer.to_owned()), message));
         } else {
             self.suppressed += 1;
         }
@@ -116,7 +116,7 @@ impl Converter {
         if self.suppressed > 0 {
             let msg = format!("{} more problems not listed", self.suppressed);
             self.errors
-                .push(DocError::new(Loc::Pointer(pointer.to_owned()), msg));
+                .push(DocError::new(Loc::pointer(pointer.to_owned()), msg));
         }
         self.errors
     }
@@ -160,9 +160,9 @@ impl Converter {
             }
         };
         Some(Attr {
-            name: name.to_owned(),
+            name: name.into(),
             value,
-            loc: Loc::Pointer(ptr.to_owned()),
+            loc: Loc::pointer(ptr.to_owned()),
         })
     }
 
@@ -224,11 +224,11 @@ impl Converter {
                     "a style's name is its key in \"styles\"",
                 );
             }
-            let mut style = Node::new("style", Loc::Pointer(at.clone()));
+            let mut style = Node::new("style", Loc::pointer(at.clone()));
             style.attrs.push(Attr {
                 name: "name".into(),
                 value: AttrValue::Str(name.clone()),
-                loc: Loc::Pointer(at.clone()),
+                loc: Loc::pointer(at.clone()),
             });
             self.attrs(&mut style, attrs, &at, &["name"]);
             doc.children.push(Child::Element(style));
@@ -239,7 +239,7 @@ impl Converter {
     fn part(&mut self, name: &str, value: &Value, ptr: &str) -> Option<Node> {
         match value {
             Value::Array(items) => {
-                let node = Node::new(name, Loc::Pointer(ptr.to_owned()));
+                let node = Node::new(name, Loc::pointer(ptr.to_owned()));
                 self.fill(node, items, ptr.to_owned(), 2)
             }
             Value::Object(map) => {
@@ -286,7 +286,7 @@ impl Converter {
                 return None;
             }
         };
-        let mut node = Node::new(name, Loc::Pointer(ptr.to_owned()));
+        let mut node = Node::new(name, Loc::pointer(ptr.to_owned()));
         let items: &[Value] = match map.get("children") {
             Some(Value::Array(items)) => items,
             Some(other) => {
@@ -307,7 +307,7 @@ impl Converter {
             }
             Some(Value::String(text)) => node
                 .children
-                .push(Child::Text(text.clone(), Loc::Pointer(join(ptr, "text")))),
+                .push(Child::Text(text.clone(), Loc::pointer(join(ptr, "text")))),
             Some(other) => self.error(
                 &join(ptr, "text"),
                 format!("\"text\" must be a string, found {}", kind(other)),
@@ -349,7 +349,7 @@ impl Converter {
                 Value::String(text) => top
                     .node
                     .children
-                    .push(Child::Text(text.clone(), Loc::Pointer(ptr))),
+                    .push(Child::Text(text.clone(), Loc::pointer(ptr))),
                 Value::Object(map) => {
                     if depth + stack.len() > MAX_DEPTH {
                         self.error(

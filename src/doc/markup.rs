@@ -14,7 +14,7 @@ use quick_xml::errors::{Error as XmlError, IllFormedError, SyntaxError};
 use quick_xml::events::attributes::AttrError;
 use quick_xml::events::{BytesStart, Event};
 
-use super::node::{Attr, AttrValue, Child, DocError, Loc, Node};
+use super::node::{Attr, AttrValue, Child, DocError, Loc, Names, Node};
 
 /// Deepest element nesting accepted (the root is at depth 1).
 pub const MAX_DEPTH: usize = 100;
@@ -31,69 +31,79 @@ pub fn parse(source: &str) -> Result<Node, DocError> {
     config.check_end_names = false;
     config.allow_unmatched_ends = true;
     config.check_comments = true;
-    let mut stack: Vec<Node> = Vec::new();
-    let mut root: Option<Node> = None;
+    let mut tree = Builder {
+        source,
+        lines,
+        names: Names::default(),
+        stack: Vec::new(),
+        children: Vec::new(),
+        attrs: Vec::new(),
+        root: None,
+    };
     loop {
         let at = offset(reader.buffer_position());
         let event = match reader.read_event() {
             Ok(event) => event,
             Err(e) => {
-                let loc = lines.loc(offset(reader.error_position()));
+                let loc = tree.lines.loc(offset(reader.error_position()));
                 return Err(DocError::new(loc, xml_message(&e)));
             }
         };
         match event {
             Event::Start(tag) => {
-                open(&mut stack, &root, start_node(&tag, at, source, &mut lines)?)?
+                let node = tree.start_node(&tag, at)?;
+                tree.open(node)?;
             }
             Event::Empty(tag) => {
-                open(&mut stack, &root, start_node(&tag, at, source, &mut lines)?)?;
-                close(&mut stack, &mut root);
+                let node = tree.start_node(&tag, at)?;
+                tree.open(node)?;
+                tree.close();
             }
             Event::End(tag) => {
-                let name = tag.name().as_ref().to_owned();
-                let loc = lines.loc(at);
-                match stack.last() {
+                let name = tag.name();
+                let name = name.as_ref();
+                let loc = tree.lines.loc(at);
+                match tree.stack.last() {
                     None => {
                         let msg = format!("</{name}> closes an element that was never opened");
                         return Err(DocError::new(loc, msg));
                     }
-                    Some(open) if open.name != name => {
+                    Some((open, _)) if *open.name != *name => {
                         let msg = format!(
                             "</{name}> does not match <{}> opened at {}",
                             open.name, open.loc
                         );
                         return Err(DocError::new(loc, msg));
                     }
-                    Some(_) => close(&mut stack, &mut root),
+                    Some(_) => tree.close(),
                 }
             }
             Event::Text(text) => {
-                let loc = lines.loc(at);
-                add_text(&mut stack, root.is_some(), &text.xml10_content(), loc)?;
+                let loc = tree.lines.loc(at);
+                tree.add_text(&text.xml10_content(), loc)?;
             }
             Event::CData(data) => {
-                let loc = lines.loc(at);
-                add_text(&mut stack, root.is_some(), &data.xml10_content(), loc)?;
+                let loc = tree.lines.loc(at);
+                tree.add_text(&data.xml10_content(), loc)?;
             }
             Event::GeneralRef(reference) => {
-                let loc = lines.loc(at);
+                let loc = tree.lines.loc(at);
                 let text = resolve_name(&reference).map_err(|m| DocError::new(loc.clone(), m))?;
-                add_text(&mut stack, root.is_some(), text.as_str(), loc)?;
+                tree.add_text(text.as_str(), loc)?;
             }
             Event::DocType(_) => {
                 let msg = "DOCTYPE is not allowed: docsmith markup has no DTD or custom entities";
-                return Err(DocError::new(lines.loc(at), msg));
+                return Err(DocError::new(tree.lines.loc(at), msg));
             }
             Event::Comment(_) | Event::PI(_) | Event::Decl(_) => {}
             Event::Eof => break,
         }
     }
-    if let Some(open) = stack.pop() {
+    if let Some((open, _)) = tree.stack.pop() {
         let msg = format!("<{}> is never closed", open.name);
         return Err(DocError::new(open.loc, msg));
     }
-    root.ok_or_else(|| {
+    tree.root.ok_or_else(|| {
         DocError::new(
             Loc::Markup { line: 1, column: 1 },
             "the markup has no root element: expected <document>…</document>",
@@ -101,82 +111,114 @@ pub fn parse(source: &str) -> Result<Node, DocError> {
     })
 }
 
-/// Pushes a just-opened element, refusing a second root and deep nesting.
-fn open(stack: &mut Vec<Node>, root: &Option<Node>, node: Node) -> Result<(), DocError> {
-    if root.is_some() {
-        let msg = format!(
-            "<{}> after the end of the root element: markup has exactly one root element",
-            node.name
-        );
-        return Err(DocError::new(node.loc, msg));
-    }
-    if stack.len() >= MAX_DEPTH {
-        let msg = format!("elements are nested more than {MAX_DEPTH} deep");
-        return Err(DocError::new(node.loc, msg));
-    }
-    stack.push(node);
-    Ok(())
+/// Builds the tree as the reader goes. The children of the open elements
+/// wait in one list and each element gets its own, at its exact length,
+/// when it closes (a big report has millions of nodes: no spare capacity).
+struct Builder<'s> {
+    source: &'s str,
+    lines: Lines<'s>,
+    names: Names,
+    /// The open elements, outermost first, each with where its children
+    /// start in `children`.
+    stack: Vec<(Node, usize)>,
+    children: Vec<Child>,
+    /// Scratch for the attributes of one tag.
+    attrs: Vec<Attr>,
+    root: Option<Node>,
 }
 
-/// Pops the innermost open element into its parent (or makes it the root).
-fn close(stack: &mut Vec<Node>, root: &mut Option<Node>) {
-    if let Some(node) = stack.pop() {
-        match stack.last_mut() {
-            Some(parent) => parent.children.push(Child::Element(node)),
-            None => *root = Some(node),
+impl Builder<'_> {
+    /// Pushes a just-opened element, refusing a second root and deep nesting.
+    fn open(&mut self, node: Node) -> Result<(), DocError> {
+        if self.root.is_some() {
+            let msg = format!(
+                "<{}> after the end of the root element: markup has exactly one root element",
+                node.name
+            );
+            return Err(DocError::new(node.loc, msg));
         }
+        if self.stack.len() >= MAX_DEPTH {
+            let msg = format!("elements are nested more than {MAX_DEPTH} deep");
+            return Err(DocError::new(node.loc, msg));
+        }
+        self.stack.push((node, self.children.len()));
+        Ok(())
     }
-}
 
-/// Appends character data to the open element, merging adjacent pieces.
-fn add_text(stack: &mut [Node], after_root: bool, text: &str, loc: Loc) -> Result<(), DocError> {
-    let Some(parent) = stack.last_mut() else {
-        if text
-            .chars()
-            .all(|c| c.is_ascii_whitespace() || c == '\u{feff}')
-        {
-            return Ok(());
-        }
-        let msg = if after_root {
-            "text after the end of the root element"
-        } else {
-            "text before the root element"
+    /// Closes the innermost open element: it takes its children and goes
+    /// to its parent (or becomes the root).
+    fn close(&mut self) {
+        let Some((mut node, first)) = self.stack.pop() else {
+            return;
         };
-        return Err(DocError::new(loc, msg));
-    };
-    match parent.children.last_mut() {
-        Some(Child::Text(previous, _)) => previous.push_str(text),
-        _ if text.is_empty() => {}
-        _ => parent.children.push(Child::Text(text.to_owned(), loc)),
+        // Allocated at its exact length.
+        node.children = self.children.split_off(first);
+        for child in &mut node.children {
+            if let Child::Text(text, _) = child {
+                // Text merged from pieces may have grown past its length.
+                text.shrink_to_fit();
+            }
+        }
+        if self.stack.is_empty() {
+            self.root = Some(node);
+        } else {
+            self.children.push(Child::Element(node));
+        }
     }
-    Ok(())
-}
 
-/// Builds the node of a start (or empty) tag with its decoded attributes.
-fn start_node(
-    tag: &BytesStart<'_>,
-    at: usize,
-    source: &str,
-    lines: &mut Lines<'_>,
-) -> Result<Node, DocError> {
-    let loc = lines.loc(at);
-    let name = tag.name().as_ref().to_owned();
-    let mut node = Node::new(name, loc);
-    for attr in tag.attributes() {
-        let attr = attr.map_err(|e| attr_error(&e, &node.name, at, source, lines))?;
-        let key = attr.key.as_ref();
-        let start = key.as_ptr().addr().wrapping_sub(source.as_ptr().addr());
-        let loc = lines.loc(if start < source.len() { start } else { at });
-        let name = key.to_owned();
-        let value = decode(&attr.value, true)
-            .map_err(|m| DocError::new(loc.clone(), format!("attribute \"{name}\": {m}")))?;
-        node.attrs.push(Attr {
-            name,
-            value: AttrValue::Str(value),
-            loc,
-        });
+    /// Appends character data to the open element, merging adjacent pieces.
+    fn add_text(&mut self, text: &str, loc: Loc) -> Result<(), DocError> {
+        let Some(&(_, first)) = self.stack.last() else {
+            if text
+                .chars()
+                .all(|c| c.is_ascii_whitespace() || c == '\u{feff}')
+            {
+                return Ok(());
+            }
+            let msg = if self.root.is_some() {
+                "text after the end of the root element"
+            } else {
+                "text before the root element"
+            };
+            return Err(DocError::new(loc, msg));
+        };
+        let own_last = self.children.len() > first;
+        match self.children.last_mut() {
+            Some(Child::Text(previous, _)) if own_last => previous.push_str(text),
+            _ if text.is_empty() => {}
+            _ => self.children.push(Child::Text(text.to_owned(), loc)),
+        }
+        Ok(())
     }
-    Ok(node)
+
+    /// Builds the node of a start (or empty) tag with its decoded attributes.
+    fn start_node(&mut self, tag: &BytesStart<'_>, at: usize) -> Result<Node, DocError> {
+        let loc = self.lines.loc(at);
+        let name = self.names.get(tag.name().as_ref());
+        self.attrs.clear();
+        for attr in tag.attributes() {
+            let attr = attr.map_err(|e| attr_error(&e, &name, at, self.source, &mut self.lines))?;
+            let key: &str = attr.key.as_ref();
+            let start = key
+                .as_ptr()
+                .addr()
+                .wrapping_sub(self.source.as_ptr().addr());
+            let loc = self
+                .lines
+                .loc(if start < self.source.len() { start } else { at });
+            let value = decode(&attr.value, true)
+                .map_err(|m| DocError::new(loc.clone(), format!("attribute \"{key}\": {m}")))?;
+            self.attrs.push(Attr {
+                name: self.names.get(key),
+                value: AttrValue::Str(value),
+                loc,
+            });
+        }
+        let mut node = Node::new(name, loc);
+        node.attrs = Vec::with_capacity(self.attrs.len());
+        node.attrs.append(&mut self.attrs);
+        Ok(node)
+    }
 }
 
 /// Explains a malformed attribute list of the tag starting at byte `at`.

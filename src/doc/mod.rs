@@ -41,7 +41,7 @@ pub const DEFAULT_MAX_IMAGE_PIXELS: u64 = 50_000_000;
 /// Reads markup into a document.
 pub fn from_markup(source: &str, assets: Assets<'_>) -> Result<Document, Vec<DocError>> {
     let tree = markup::parse(source).map_err(|e| vec![e])?;
-    lower::lower(&tree, assets)
+    lower::lower(tree, assets)
 }
 
 /// Reads the JSON form of a document (a job's `document`), whose pointers
@@ -52,5 +52,5 @@ pub fn from_json(
     assets: Assets<'_>,
 ) -> Result<Document, Vec<DocError>> {
     let tree = json::to_tree(value, pointer)?;
-    lower::lower(&tree, assets)
+    lower::lower(tree, assets)
 }

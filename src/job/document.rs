@@ -132,7 +132,7 @@ impl DocJob {
             .map_err(|e| vec![e])
             .and_then(|tree| {
                 drop(markup);
-                doc::lower::lower(&tree, assets)
+                doc::lower::lower(tree, assets)
             });
         lowered.map_err(|errs| {
             let (name, inline) = match &self.source {

@@ -314,7 +314,10 @@ mod tests {
             .map(|c| face.glyph_index(c).expect("covered").0)
             .find(|&g| {
                 let sub = subset(NOTO, &[0, g]).expect("subset");
-                Face::parse(&sub, 0).expect("subset parses").number_of_glyphs() > 2
+                Face::parse(&sub, 0)
+                    .expect("subset parses")
+                    .number_of_glyphs()
+                    > 2
             });
         let g = composite.expect("Noto Sans has composite accented letters");
         let sub = subset(NOTO, &[0, g]).expect("subset");

@@ -9,7 +9,7 @@
 use super::attrs::{self, BLOCKS, DOCUMENT_PARTS, INLINES, is_blank};
 use super::style::defaults;
 use super::values::{self, BOX_ALIGN};
-use super::{Container, Lowerer, Scope};
+use super::{Container, Lowerer, Scope, free};
 use crate::doc::model::{
     Align, Barcode, Block, ColWidth, Color, Column, Columns, List, Qr, QrLevel, Rule, Stroke,
 };
@@ -21,27 +21,28 @@ const MAX_QR_CHARS: usize = 2000;
 const MAX_BARCODE_CHARS: usize = 80;
 
 impl Lowerer<'_> {
-    /// Lowers the content of a block container into `out`.
-    pub(super) fn blocks(&mut self, parent: &Node, scope: Scope, out: &mut Vec<Block>) {
-        let mut run: Vec<&Child> = Vec::new();
-        for child in &parent.children {
-            let node = match child {
-                Child::Text(..) => {
-                    run.push(child);
-                    continue;
-                }
-                Child::Element(node) => node,
+    /// Lowers the content of a block container into `out`, freeing each
+    /// block element once it is lowered.
+    pub(super) fn blocks(&mut self, parent: &mut Node, scope: Scope, out: &mut Vec<Block>) {
+        // Consecutive text and inline elements form one implicit paragraph.
+        let mut run_start = 0;
+        for i in 0..parent.children.len() {
+            let Child::Element(node) = &parent.children[i] else {
+                continue;
             };
-            let name = node.name.as_str();
-            if INLINES.contains(&name) {
-                run.push(child);
+            if INLINES.contains(&node.name.as_str()) {
                 continue;
             }
-            self.implicit_paragraph(&run, &parent.name, scope, out);
-            run.clear();
-            if BLOCKS.contains(&name) {
+            let run = &parent.children[run_start..i];
+            self.implicit_paragraph(run, &parent.name, scope, out);
+            run_start = i + 1;
+            let Child::Element(node) = &mut parent.children[i] else {
+                continue;
+            };
+            if BLOCKS.contains(&node.name.as_str()) {
                 self.block(node, scope, out);
-            } else if !(parent.name == "document" && DOCUMENT_PARTS.contains(&name)) {
+                free(node);
+            } else if !(parent.name == "document" && DOCUMENT_PARTS.contains(&node.name.as_str())) {
                 let mut expected = BLOCKS.to_vec();
                 expected.extend(INLINES);
                 if parent.name == "document" {
@@ -50,7 +51,8 @@ impl Lowerer<'_> {
                 self.misplaced(node, &parent.name, &expected);
             }
         }
-        self.implicit_paragraph(&run, &parent.name, scope, out);
+        let run = &parent.children[run_start..];
+        self.implicit_paragraph(run, &parent.name, scope, out);
     }
 
     /// Checks `node`'s attributes against its element's.
@@ -60,7 +62,7 @@ impl Lowerer<'_> {
         }
     }
 
-    fn block(&mut self, node: &Node, scope: Scope, out: &mut Vec<Block>) {
+    fn block(&mut self, node: &mut Node, scope: Scope, out: &mut Vec<Block>) {
         if !self.enter(node) {
             return;
         }
@@ -81,7 +83,7 @@ impl Lowerer<'_> {
         self.leave();
     }
 
-    fn list(&mut self, node: &Node, scope: Scope) -> Block {
+    fn list(&mut self, node: &mut Node, scope: Scope) -> Block {
         let ordered = node.name == "ol";
         let start = match ordered {
             true => self.get(node, "start", |v| values::integer(v, 0, 1_000_000)),
@@ -96,7 +98,7 @@ impl Lowerer<'_> {
         };
         let items = self.inheriting(named.with(&own), |lw| {
             let mut items = Vec::new();
-            for child in &node.children {
+            for child in &mut node.children {
                 match child {
                     Child::Element(li) if li.name == "li" => {
                         if !lw.enter(li) {
@@ -133,7 +135,7 @@ impl Lowerer<'_> {
         }
     }
 
-    fn columns(&mut self, node: &Node, scope: Scope) -> Option<Block> {
+    fn columns(&mut self, node: &mut Node, scope: Scope) -> Option<Block> {
         let gap = self.get(node, "gap", values::length).unwrap_or(12.0);
         let space_after = self.get(node, "space-after", values::length).unwrap_or(6.0);
         let column_scope = Scope {
@@ -143,7 +145,7 @@ impl Lowerer<'_> {
         };
         let mut columns = Vec::new();
         let errors = self.error_count();
-        for child in &node.children {
+        for child in &mut node.children {
             let column = match child {
                 Child::Element(column) if column.name == "column" => column,
                 Child::Element(other) => {

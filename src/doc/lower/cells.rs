@@ -3,7 +3,9 @@
 //! Rows and cells are first lowered into drafts that keep what their own
 //! attributes say; once the header rows are known, [`finish_row`] resolves
 //! each cell against its row and the table's [`TableLook`] (precedence in
-//! the [`super::table`] docs).
+//! the [`super::table`] docs). [`TableRows`] finishes each row as soon as
+//! that is known (at once, unless the header is the leading rows of `th`
+//! cells), so a long table's drafts are not all held at the same time.
 
 use crate::doc::model::{Block, Cell, Color, Edges, Row, Stroke, TypedValue, VAlign};
 use crate::doc::node::Loc;
@@ -22,14 +24,155 @@ pub(super) struct TableLook {
 
 pub(super) struct RowDraft {
     pub loc: Loc,
-    pub from_thead: bool,
     pub all_th: bool,
+    pub look: RowLook,
+    pub keep_together: bool,
+    pub cells: Vec<CellDraft>,
+}
+
+/// What a row's own attributes say about its cells.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct RowLook {
     pub background: Option<Color>,
     pub border_top: Option<f32>,
     pub border_bottom: Option<f32>,
     pub border_color: Option<Color>,
-    pub keep_together: bool,
-    pub cells: Vec<CellDraft>,
+}
+
+/// The rows of one table, finished as they come.
+pub(super) struct TableRows {
+    look: TableLook,
+    /// The `columns` count, if the table gives one.
+    columns: Option<usize>,
+    /// `None` while the header is the leading all-`th` rows and none other
+    /// has come yet.
+    header_rows: Option<usize>,
+    /// All-`th` rows while `header_rows` is not known yet.
+    pending: Vec<RowDraft>,
+    rows: Vec<Row>,
+    /// Each row's look, to complete short rows once the widest is known
+    /// (tables without `columns`).
+    looks: Vec<RowLook>,
+    /// Problems with the column count, reported after those of the rows.
+    problems: Vec<(Loc, String)>,
+}
+
+impl TableRows {
+    pub fn new(
+        look: TableLook,
+        columns: Option<usize>,
+        header_rows: Option<usize>,
+        capacity: usize,
+    ) -> Self {
+        Self {
+            look,
+            columns,
+            header_rows,
+            pending: Vec::new(),
+            rows: Vec::with_capacity(capacity),
+            looks: Vec::new(),
+            problems: Vec::new(),
+        }
+    }
+
+    /// Checks a lowered row against the column count and finishes it when
+    /// the header rows are known.
+    pub fn push(&mut self, row: RowDraft) {
+        if let Some(count) = self.columns {
+            self.check_span(&row, count);
+        }
+        match self.header_rows {
+            Some(header_rows) => self.finish(row, header_rows),
+            None if row.all_th => self.pending.push(row),
+            None => {
+                let header_rows = self.pending.len();
+                self.header_rows = Some(header_rows);
+                for pending in std::mem::take(&mut self.pending) {
+                    self.finish(pending, header_rows);
+                }
+                self.finish(row, header_rows);
+            }
+        }
+    }
+
+    fn check_span(&mut self, row: &RowDraft, count: usize) {
+        let mut bad_colspan = false;
+        for cell in &row.cells {
+            if usize::from(cell.colspan) > count && count > 0 {
+                let loc = cell.colspan_loc.as_ref().unwrap_or(&row.loc);
+                let msg = format!(
+                    "colspan is {} but the table has {count} columns",
+                    cell.colspan
+                );
+                self.problems.push((loc.clone(), msg));
+                bad_colspan = true;
+            }
+        }
+        let total = span(row.cells.iter().map(|c| c.colspan));
+        if total != count && !bad_colspan {
+            let msg = format!(
+                "this row spans {total} columns but the table's columns attribute gives {count}"
+            );
+            self.problems.push((row.loc.clone(), msg));
+        }
+    }
+
+    fn finish(&mut self, row: RowDraft, header_rows: usize) {
+        let i = self.rows.len();
+        if self.columns.is_none() {
+            self.looks.push(row.look);
+        }
+        let body_index = i.checked_sub(header_rows);
+        let last_header = i + 1 == header_rows;
+        self.rows
+            .push(finish_row(&self.look, row, body_index, last_header));
+    }
+
+    /// The rows, the header row count (the leading all-`th` rows unless
+    /// given), the column count (the widest row unless given; shorter rows
+    /// are completed with empty cells) and the column count problems.
+    pub fn finish_all(mut self) -> (Vec<Row>, usize, usize, Vec<(Loc, String)>) {
+        let header_rows = match self.header_rows {
+            Some(n) => n,
+            None => {
+                let n = self.pending.len();
+                for pending in std::mem::take(&mut self.pending) {
+                    self.finish(pending, n);
+                }
+                n
+            }
+        };
+        let count =
+            match self.columns {
+                Some(count) => count,
+                None => {
+                    let spans = self
+                        .rows
+                        .iter()
+                        .map(|r| span(r.cells.iter().map(|c| c.colspan)));
+                    let count = spans.max().unwrap_or(0);
+                    for (i, (row, look)) in self.rows.iter_mut().zip(&self.looks).enumerate() {
+                        let total = span(row.cells.iter().map(|c| c.colspan));
+                        let empty = || CellDraft {
+                            colspan: 1,
+                            ..CellDraft::default()
+                        };
+                        let body_index = i.checked_sub(header_rows);
+                        let last_header = i + 1 == header_rows;
+                        row.cells.extend((total..count).map(|_| {
+                            finish_cell(&self.look, look, empty(), body_index, last_header)
+                        }));
+                    }
+                    count
+                }
+            };
+        (self.rows, header_rows, count, self.problems)
+    }
+}
+
+/// The columns cells with these colspans span.
+fn span(colspans: impl Iterator<Item = u16>) -> usize {
+    colspans.map(usize::from).sum()
 }
 
 #[derive(Default)]
@@ -48,17 +191,16 @@ pub(super) struct CellDraft {
     pub value: Option<TypedValue>,
 }
 
-pub(super) fn finish_row(
+fn finish_row(
     look: &TableLook,
     mut row: RowDraft,
     body_index: Option<usize>,
     last_header: bool,
 ) -> Row {
-    let drafts = std::mem::take(&mut row.cells);
-    let cells = drafts
-        .into_iter()
-        .map(|draft| finish_cell(look, &row, draft, body_index, last_header))
-        .collect();
+    // Not `collect()`: that would reuse the drafts' (larger) allocation.
+    let mut cells = Vec::with_capacity(row.cells.len());
+    let drafts = row.cells.drain(..);
+    cells.extend(drafts.map(|draft| finish_cell(look, &row.look, draft, body_index, last_header)));
     Row {
         cells,
         keep_together: row.keep_together,
@@ -67,7 +209,7 @@ pub(super) fn finish_row(
 
 fn finish_cell(
     look: &TableLook,
-    row: &RowDraft,
+    row: &RowLook,
     draft: CellDraft,
     body_index: Option<usize>,
     last_header: bool,

@@ -41,7 +41,7 @@ impl Lowerer<'_> {
     /// (nothing if they are only whitespace).
     pub(super) fn implicit_paragraph(
         &mut self,
-        children: &[&Child],
+        children: &[Child],
         parent: &str,
         scope: Scope,
         out: &mut Vec<Block>,
@@ -208,6 +208,8 @@ impl InlineBuilder {
     /// The inlines, trailing whitespace dropped.
     pub fn finish(mut self) -> Vec<Inline> {
         self.trim_end();
+        // A long table has a paragraph per cell: no spare capacity.
+        self.out.shrink_to_fit();
         self.out
     }
 }

@@ -42,14 +42,18 @@ pub const MAX_DEPTH: usize = 100;
 
 /// Lowers an element tree (from markup or JSON) into a validated document,
 /// or returns every problem found.
-pub fn lower(tree: &Node, assets: Assets<'_>) -> Result<Document, Vec<DocError>> {
+///
+/// The tree is consumed: each block's subtree (each table row) is freed as
+/// soon as it is lowered, so a big document's tree and model are not both
+/// held whole.
+pub fn lower(mut tree: Node, assets: Assets<'_>) -> Result<Document, Vec<DocError>> {
     let mut lw = Lowerer::new(assets, tree.loc.clone());
     if tree.name != "document" {
         let msg = format!("the root element must be <document>, found <{}>", tree.name);
         lw.error(&tree.loc, msg);
         return Err(lw.into_errors());
     }
-    let document = lw.document(tree);
+    let document = lw.document(&mut tree);
     if lw.errors.is_empty() {
         Ok(document)
     } else {
@@ -173,7 +177,7 @@ impl<'a> Lowerer<'a> {
         out
     }
 
-    fn document(&mut self, root: &Node) -> Document {
+    fn document(&mut self, root: &mut Node) -> Document {
         self.depth = 1;
         self.collect_styles(root);
         self.checked(root);
@@ -207,7 +211,7 @@ impl<'a> Lowerer<'a> {
         };
         let mut seen_header = false;
         let mut seen_footer = false;
-        for node in elements(root) {
+        for node in elements_mut(root) {
             let (seen, container) = match node.name.as_str() {
                 "header" => (&mut seen_header, Container::Header),
                 "footer" => (&mut seen_footer, Container::Footer),
@@ -221,6 +225,7 @@ impl<'a> Lowerer<'a> {
                 continue;
             }
             let blocks = self.part(node, container);
+            free(node);
             match container {
                 Container::Header => doc.header = blocks,
                 _ => doc.footer = blocks,
@@ -233,7 +238,7 @@ impl<'a> Lowerer<'a> {
     }
 
     /// A `header` or `footer`: its attributes are inherited by its blocks.
-    fn part(&mut self, node: &Node, container: Container) -> Vec<super::Block> {
+    fn part(&mut self, node: &mut Node, container: Container) -> Vec<super::Block> {
         if !self.enter(node) {
             return Vec::new();
         }
@@ -329,4 +334,18 @@ pub(crate) fn elements(node: &Node) -> impl Iterator<Item = &Node> {
         super::node::Child::Element(n) => Some(n),
         super::node::Child::Text(..) => None,
     })
+}
+
+fn elements_mut(node: &mut Node) -> impl Iterator<Item = &mut Node> {
+    node.children.iter_mut().filter_map(|c| match c {
+        super::node::Child::Element(n) => Some(n),
+        super::node::Child::Text(..) => None,
+    })
+}
+
+/// Frees what a lowered element holds (its attributes and subtree); its name
+/// and location stay for the checks that look at siblings.
+pub(crate) fn free(node: &mut Node) {
+    node.attrs = Vec::new();
+    node.children = Vec::new();
 }

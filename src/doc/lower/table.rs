@@ -16,11 +16,11 @@
 //! Backgrounds: the cell's, else the row's, else `header-background` (header
 //! rows) or `stripe` (every second body row).
 
-use super::cells::{CellDraft, RowDraft, TableLook, finish_row};
+use super::cells::{CellDraft, RowDraft, RowLook, TableLook, TableRows};
 use super::style::Patch;
 use super::typed::Typed;
 use super::values;
-use super::{Container, Lowerer, Scope};
+use super::{Container, Lowerer, Scope, free};
 use crate::doc::model::{Align, Block, ColWidth, Color, Edges, Table, VAlign};
 use crate::doc::node::{Child, Node};
 
@@ -34,7 +34,7 @@ const VALIGN: &[(&str, VAlign)] = &[
 const MAX_COLUMNS: u32 = 1000;
 
 impl Lowerer<'_> {
-    pub(super) fn table(&mut self, node: &Node) -> Option<Block> {
+    pub(super) fn table(&mut self, node: &mut Node) -> Option<Block> {
         let columns = self.get(node, "columns", values::col_widths);
         let header_rows = self.get(node, "header-rows", |v| values::integer(v, 0, 100_000));
         let look = TableLook {
@@ -69,75 +69,50 @@ impl Lowerer<'_> {
             }
             return None;
         }
-        let mut rows: Vec<RowDraft> = self.inheriting(patch, |lw| {
-            let rows = row_nodes.iter().map(|(tr, head)| lw.row(tr, *head));
-            rows.collect()
-        });
-        let span = |row: &RowDraft| {
-            row.cells
-                .iter()
-                .map(|c| usize::from(c.colspan))
-                .sum::<usize>()
+        let given_header_rows = header_rows.map(|n| n as usize);
+        let known_header_rows = match given_header_rows {
+            Some(n) => Some(n.min(row_nodes.len())),
+            None if row_nodes.iter().any(|(_, head)| *head) => {
+                Some(row_nodes.iter().take_while(|(_, head)| *head).count())
+            }
+            // The leading rows made only of `th`: known at the first other row.
+            None => None,
         };
-        let count = match &columns {
-            Some(columns) => columns.len(),
-            None => rows.iter().map(span).max().unwrap_or(0),
-        };
-        for row in &mut rows {
-            let mut bad_colspan = false;
-            for cell in &row.cells {
-                if usize::from(cell.colspan) > count && count > 0 {
-                    let loc = cell.colspan_loc.as_ref().unwrap_or(&row.loc);
-                    let msg = format!(
-                        "colspan is {} but the table has {count} columns",
-                        cell.colspan
-                    );
-                    self.error(loc, msg);
-                    bad_colspan = true;
+        let mut rows = TableRows::new(
+            look,
+            columns.as_ref().map(Vec::len),
+            known_header_rows,
+            row_nodes.len(),
+        );
+        // Each row is finished, and its subtree freed, once it is lowered;
+        // the table's children go with the last one: a long table is never
+        // held twice.
+        self.inheriting(patch, |lw| {
+            for &(at, _) in &row_nodes {
+                if let Some(tr) = row_at(&mut node.children, at) {
+                    rows.push(lw.row(tr));
+                    free(tr);
                 }
             }
-            let total = span(row);
-            if columns.is_none() {
-                row.cells.extend((total..count).map(|_| CellDraft {
-                    colspan: 1,
-                    ..CellDraft::default()
-                }));
-            } else if total != count && !bad_colspan {
-                let msg = format!(
-                    "this row spans {total} columns but the table's columns attribute gives {count}"
-                );
-                self.error(&row.loc, msg);
-            }
+        });
+        node.children = Vec::new();
+        let (rows, header_rows, count, problems) = rows.finish_all();
+        for (loc, msg) in problems {
+            self.error(&loc, msg);
         }
         if count == 0 {
             return None;
         }
-        let header_rows = match header_rows {
-            Some(n) => {
-                let n = n as usize;
-                if n > rows.len() {
-                    let loc = node
-                        .attr("header-rows")
-                        .map_or(&node.loc, |a| &a.loc)
-                        .clone();
-                    let msg = format!("header-rows is {n} but the table has {} rows", rows.len());
-                    self.error(&loc, msg);
-                }
-                n.min(rows.len())
-            }
-            None if rows.iter().any(|r| r.from_thead) => {
-                rows.iter().take_while(|r| r.from_thead).count()
-            }
-            None => rows.iter().take_while(|r| r.all_th).count(),
-        };
-        let rows = rows
-            .into_iter()
-            .enumerate()
-            .map(|(i, row)| {
-                let body_index = i.checked_sub(header_rows);
-                finish_row(&look, row, body_index, i + 1 == header_rows)
-            })
-            .collect();
+        if let Some(n) = given_header_rows
+            && n > rows.len()
+        {
+            let loc = node
+                .attr("header-rows")
+                .map_or(&node.loc, |a| &a.loc)
+                .clone();
+            let msg = format!("header-rows is {n} but the table has {} rows", rows.len());
+            self.error(&loc, msg);
+        }
         Some(Block::Table(Table {
             style_name,
             columns: columns.unwrap_or_else(|| vec![ColWidth::Relative(1.0); count]),
@@ -148,16 +123,16 @@ impl Lowerer<'_> {
         }))
     }
 
-    /// The `tr` elements of a table, directly or in `thead`/`tbody`, and
-    /// whether each is in a `thead`.
-    fn row_nodes<'n>(&mut self, table: &'n Node) -> Vec<(&'n Node, bool)> {
+    /// Where the `tr` elements of a table are, directly or in
+    /// `thead`/`tbody`, and whether each is in a `thead`.
+    fn row_nodes(&mut self, table: &Node) -> Vec<(RowAt, bool)> {
         let mut rows = Vec::new();
         let mut body_seen = false;
-        for child in &table.children {
+        for (i, child) in table.children.iter().enumerate() {
             match child {
                 Child::Element(tr) if tr.name == "tr" => {
                     body_seen = true;
-                    rows.push((tr, false));
+                    rows.push(((i, None), false));
                 }
                 Child::Element(group) if group.name == "thead" || group.name == "tbody" => {
                     self.checked(group);
@@ -166,9 +141,11 @@ impl Lowerer<'_> {
                         self.error(&group.loc, "<thead> must come before the body rows");
                     }
                     body_seen |= !head;
-                    for child in &group.children {
+                    for (j, child) in group.children.iter().enumerate() {
                         match child {
-                            Child::Element(tr) if tr.name == "tr" => rows.push((tr, head)),
+                            Child::Element(tr) if tr.name == "tr" => {
+                                rows.push(((i, Some(j)), head))
+                            }
                             Child::Element(other) => self.misplaced(other, &group.name, &["tr"]),
                             Child::Text(text, loc) => self.stray_text(text, loc, &group.name, "tr"),
                         }
@@ -181,15 +158,11 @@ impl Lowerer<'_> {
         rows
     }
 
-    fn row(&mut self, tr: &Node, from_thead: bool) -> RowDraft {
+    fn row(&mut self, tr: &mut Node) -> RowDraft {
         let mut row = RowDraft {
             loc: tr.loc.clone(),
-            from_thead,
             all_th: false,
-            background: None,
-            border_top: None,
-            border_bottom: None,
-            border_color: None,
+            look: RowLook::default(),
             keep_together: true,
             cells: Vec::new(),
         };
@@ -197,17 +170,21 @@ impl Lowerer<'_> {
             return row;
         }
         self.checked(tr);
-        row.background = self.get(tr, "background", values::color);
-        row.border_top = self.get(tr, "border-top", values::length);
-        row.border_bottom = self.get(tr, "border-bottom", values::length);
-        row.border_color = self.get(tr, "border-color", values::color);
+        row.look = RowLook {
+            background: self.get(tr, "background", values::color),
+            border_top: self.get(tr, "border-top", values::length),
+            border_bottom: self.get(tr, "border-bottom", values::length),
+            border_color: self.get(tr, "border-color", values::color),
+        };
         row.keep_together = self
             .get(tr, "keep-together", values::boolean)
             .unwrap_or(true);
         let (_, patch) = self.inherit_patch(tr, &[]);
         let mut all_th = true;
+        let cells = tr.children.iter().filter(|c| is_cell(c)).count();
+        row.cells = Vec::with_capacity(cells);
         self.inheriting(patch, |lw| {
-            for child in &tr.children {
+            for child in &mut tr.children {
                 match child {
                     Child::Element(cell) if cell.name == "td" || cell.name == "th" => {
                         all_th &= cell.name == "th";
@@ -226,7 +203,7 @@ impl Lowerer<'_> {
         row
     }
 
-    fn cell(&mut self, td: &Node) -> CellDraft {
+    fn cell(&mut self, td: &mut Node) -> CellDraft {
         let mut cell = CellDraft {
             colspan: 1,
             ..CellDraft::default()
@@ -267,16 +244,38 @@ impl Lowerer<'_> {
             lw.inheriting(patch, |lw| match &typed {
                 Some(Typed { display, .. }) if is_empty(td) => {
                     let text = Child::Text(display.clone(), td.loc.clone());
-                    lw.implicit_paragraph(&[&text], &td.name, inner, &mut blocks);
+                    lw.implicit_paragraph(&[text], &td.name, inner, &mut blocks);
                 }
                 _ => lw.blocks(td, inner, &mut blocks),
             });
         });
+        blocks.shrink_to_fit();
         cell.blocks = blocks;
         cell.value = typed.map(|t| t.value);
         self.leave();
         cell
     }
+}
+
+/// Where a row is: the table's child `.0`, or child `.1` of that `thead` or
+/// `tbody`.
+type RowAt = (usize, Option<usize>);
+
+fn row_at(children: &mut [Child], (i, j): RowAt) -> Option<&mut Node> {
+    let Some(Child::Element(node)) = children.get_mut(i) else {
+        return None;
+    };
+    match j {
+        None => Some(node),
+        Some(j) => match node.children.get_mut(j) {
+            Some(Child::Element(tr)) => Some(tr),
+            _ => None,
+        },
+    }
+}
+
+fn is_cell(child: &Child) -> bool {
+    matches!(child, Child::Element(cell) if cell.name == "td" || cell.name == "th")
 }
 
 /// No elements and only whitespace text.

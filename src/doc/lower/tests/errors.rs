@@ -186,7 +186,7 @@ fn lowering_guards_its_own_depth() {
         max_image_pixels: 1,
         fonts: None,
     };
-    let found = lower(&root, assets).err().unwrap_or_default();
+    let found = lower(root, assets).err().unwrap_or_default();
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].message, "elements are nested more than 100 deep");
 }

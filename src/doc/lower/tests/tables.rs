@@ -96,6 +96,37 @@ fn header_rows_come_from_th_thead_or_the_attribute() {
 }
 
 #[test]
+fn completed_cells_are_finished_like_their_row() {
+    // The header (leading th rows) is only known at the first other row, and
+    // the column count at the last one: completed cells still get the header
+    // background and line, and the stripes of their body row.
+    let t = table(
+        "<table header-background=\"red\" stripe=\"blue\" header-line=\"1\">\
+         <tr><th>h</th></tr><tr><th>h2</th></tr><tr><td>a</td><td>b</td></tr>\
+         <tr><td>c</td></tr><tr><td>d</td></tr></table>",
+    );
+    assert_eq!(t.header_rows, 2);
+    assert_eq!(
+        cells(&t),
+        [
+            vec!["h", ""],
+            vec!["h2", ""],
+            vec!["a", "b"],
+            vec!["c", ""],
+            vec!["d", ""]
+        ]
+    );
+    let backgrounds: Vec<_> = t.rows.iter().map(|r| r.cells[1].background).collect();
+    assert_eq!(backgrounds, [Some(RED), Some(RED), None, Some(BLUE), None]);
+    let lines: Vec<_> = t
+        .rows
+        .iter()
+        .map(|r| r.cells[1].border_bottom.width)
+        .collect();
+    assert_eq!(lines, [0.0, 1.0, 0.0, 0.0, 0.0]);
+}
+
+#[test]
 fn spans_must_fit_the_columns() {
     check_errors(
         "<document><table columns=\"* *\">\n<tr><td/></tr>\n<tr><td colspan=\"3\"/><td/></tr>\n<tr><td/><td/></tr><tr><td colspan=\"0\"/><td/></tr></table></document>",
