@@ -3,7 +3,8 @@
 //! loaded once before the loop.
 //!
 //! Run: `cargo run --release --example pdf_timing -- JOB.json [--iterations N]`
-//! (default 30, after 3 untimed warm-ups). Prints one JSON line:
+//! (default 30, after untimed warm-ups for at least 20 runs and 200 ms, so
+//! the timed runs see a warm process, as a service does). Prints one JSON line:
 //! `{"tool":"docsmith","median_ms":…,"p10_ms":…,"p90_ms":…,"bytes":…}`; the
 //! last PDF goes to `/tmp/docsmith-pdf-timing.pdf`.
 
@@ -60,8 +61,11 @@ fn main() {
         }
         out
     };
-    for _ in 0..3 {
+    let warm = Instant::now();
+    let mut runs = 0;
+    while runs < 20 || warm.elapsed().as_millis() < 200 {
         once();
+        runs += 1;
     }
     let mut samples = Vec::with_capacity(iterations);
     let mut bytes = Vec::new();

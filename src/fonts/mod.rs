@@ -486,3 +486,30 @@ impl FontBook {
         primary
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A font without TrueType outlines cannot be embedded: it is refused
+    /// when the fonts directory is loaded, naming the file.
+    #[test]
+    fn fonts_without_truetype_outlines_are_refused() {
+        let dir = std::env::temp_dir().join(format!("docsmith-fonts-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let mut data = BUILTIN[0].1.to_vec();
+        // Rename the `glyf` table in the table directory (keeps it sorted).
+        let count = usize::from(u16::from_be_bytes([data[4], data[5]]));
+        let at = (0..count)
+            .map(|i| 12 + 16 * i)
+            .find(|&at| &data[at..at + 4] == b"glyf")
+            .expect("Noto Sans has glyf");
+        data[at..at + 4].copy_from_slice(b"glyg");
+        let path = dir.join("NoOutlines.ttf");
+        std::fs::write(&path, &data).expect("write font");
+        let err = FontBook::with_dir(&dir).expect_err("refused");
+        std::fs::remove_dir_all(&dir).ok();
+        assert!(matches!(err, FontError::Outlines { .. }), "{err}");
+        assert!(err.to_string().contains("NoOutlines.ttf"), "{err}");
+    }
+}
