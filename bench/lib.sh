@@ -25,6 +25,7 @@ as_root() {
 
 _APT_UPDATED=0
 # apt_install PKG... : install Debian packages (runs apt-get update once).
+#   APT_NO_RECOMMENDS=1  without the packages' recommends
 apt_install() {
     command -v apt-get >/dev/null 2>&1 || die "apt-get not found; install manually: $*"
     if [[ $_APT_UPDATED -eq 0 ]]; then
@@ -32,8 +33,10 @@ apt_install() {
         as_root apt-get update -qq >/dev/null
         _APT_UPDATED=1
     fi
-    log "apt-get install $*"
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+    local opts=(-y -qq)
+    [[ ${APT_NO_RECOMMENDS:-0} != 1 ]] || opts+=(--no-install-recommends)
+    log "apt-get install ${opts[*]:2} $*"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install "${opts[@]}" "$@" >/dev/null
 }
 
 # need_cmd CMD PKG : make sure CMD (a name on PATH or an absolute path) exists.

@@ -7,6 +7,7 @@
 pub mod cli;
 pub mod codes;
 pub mod doc;
+pub mod docx;
 pub mod fonts;
 pub mod format;
 pub mod http;

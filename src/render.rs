@@ -3,6 +3,7 @@
 
 use std::io::{self, Write};
 
+use crate::docx::{self, DocxError};
 use crate::job::{Job, JobBody};
 use crate::layout::{LayoutError, LayoutLimits};
 use crate::pdf::{self, PdfError};
@@ -104,6 +105,19 @@ impl From<PdfError> for RenderError {
     }
 }
 
+impl From<DocxError> for RenderError {
+    fn from(err: DocxError) -> Self {
+        use crate::problem::FieldError;
+        match err {
+            DocxError::Interrupted(i) => RenderError::Interrupted(i),
+            e @ DocxError::Code(_) => {
+                RenderError::Invalid(vec![FieldError::new("", e.to_string())])
+            }
+            DocxError::Io(e) => RenderError::Io(e),
+        }
+    }
+}
+
 /// Renders `job` into `sink`.
 pub fn render(job: &Job, ctx: &RenderCtx, sink: &mut dyn Sink) -> Result<(), RenderError> {
     ctx.check()?;
@@ -120,6 +134,13 @@ pub fn render(job: &Job, ctx: &RenderCtx, sink: &mut dyn Sink) -> Result<(), Ren
                 max_pages: doc_job.limits.max_pages,
             };
             pdf::write(&doc_job.fonts, document, limits, ctx, &mut bytes)?;
+            sink.whole(bytes)?;
+        }
+        JobBody::Docx(doc_job) => {
+            let document = doc_job.document(&job.files).map_err(RenderError::Invalid)?;
+            ctx.check()?;
+            let mut bytes = Vec::with_capacity(64 * 1024);
+            docx::write(&doc_job.fonts, &document, ctx, &mut bytes)?;
             sink.whole(bytes)?;
         }
     }

@@ -29,6 +29,8 @@ pub struct Job {
 pub enum JobBody {
     Xlsx(xlsx::Workbook),
     Pdf(document::DocJob),
+    /// The same document job as PDF, written as Word.
+    Docx(document::DocJob),
 }
 
 impl Job {
@@ -37,7 +39,9 @@ impl Job {
     /// and output are not run. Used by `/v1/validate` and `docsmith validate`.
     pub fn check_document(&self) -> Result<(), Vec<FieldError>> {
         match &self.body {
-            JobBody::Pdf(doc_job) => doc_job.document(&self.files).map(|_| ()),
+            JobBody::Pdf(doc_job) | JobBody::Docx(doc_job) => {
+                doc_job.document(&self.files).map(|_| ())
+            }
             JobBody::Xlsx(_) => Ok(()),
         }
     }
@@ -223,12 +227,16 @@ pub fn validate(request: JobRequest, templates: &Catalog) -> Result<Job, JobErro
             let fonts = templates.fonts().clone();
             document::validate(request, "pdf", templates, &fonts, &mut diags).map(JobBody::Pdf)
         }
+        Format::Docx => {
+            let fonts = templates.fonts().clone();
+            document::validate(request, "docx", templates, &fonts, &mut diags).map(JobBody::Docx)
+        }
         // In the contract, not rendered yet: 501, unless the job is also
         // wrong in ways every format shares.
-        Format::Docx | Format::Image | Format::Zip if diags.is_empty() => {
+        Format::Image | Format::Zip if diags.is_empty() => {
             return Err(JobError::NotImplemented(format));
         }
-        Format::Docx | Format::Image | Format::Zip => None,
+        Format::Image | Format::Zip => None,
     };
 
     match body {

@@ -418,3 +418,17 @@ fn columns(
     out.push(slice);
     Ok(())
 }
+
+/// The widths the PDF layout gives the columns of `cols` in `width` points
+/// (gaps excluded), for writers that lay out columns themselves (DOCX).
+pub fn column_widths_for(book: &FontBook, cols: &Columns, width: f32) -> Vec<f32> {
+    let ctx = Ctx::new(book, Default::default());
+    let specs: Vec<_> = cols.columns.iter().map(|c| c.width).collect();
+    let gaps = cols.gap * cols.columns.len().saturating_sub(1) as f32;
+    let measures: Vec<(f32, f32)> = cols
+        .columns
+        .iter()
+        .map(|c| measure(&ctx, &c.blocks))
+        .collect();
+    table::resolve_widths(&specs, &measures, width - gaps)
+}

@@ -368,3 +368,17 @@ fn borders(cell: &Cell, x: f32, w: f32, h: f32, items: &mut Vec<Item>) {
     line(cell.border_left, x, 0.0, x, h);
     line(cell.border_right, x + w, 0.0, x + w, h);
 }
+
+/// The column widths the PDF layout gives `t` in `avail` points, for
+/// writers that lay out tables themselves (DOCX): the same measuring and
+/// sharing, so a table has the same shape in both formats.
+pub fn widths_for(book: &crate::fonts::FontBook, t: &Table, avail: f32) -> Vec<f32> {
+    let ctx = Ctx::new(book, Default::default());
+    // A little room over the measured content: other renderers round text
+    // widths differently, and a cell measured to the point would wrap.
+    let measures: Vec<(f32, f32)> = column_measures(&ctx, t)
+        .into_iter()
+        .map(|(max, min)| (max + 2.0, min + 2.0))
+        .collect();
+    resolve_widths(&t.columns, &measures, avail)
+}

@@ -2,6 +2,7 @@
 //! generators, each driven the way a client drives them.
 
 mod cli;
+mod docx;
 mod http;
 mod pdf;
 mod serve;

@@ -1853,7 +1853,7 @@ async fn templates_are_listed_with_sample_data_that_renders() {
             !info["description"].as_str().unwrap_or("").is_empty(),
             "{name} has a description"
         );
-        assert_eq!(info["formats"], json!(["pdf"]), "{name}");
+        assert_eq!(info["formats"], json!(["pdf", "docx"]), "{name}");
         let data = info["sample_data"].clone();
         assert!(data.is_object(), "{name} has sample data");
         // The sample data renders as is.
