@@ -317,3 +317,72 @@ async fn bad_input_is_refused_as_for_pdf() {
         assert_eq!(answers[0], answers[1], "same errors for {source:?}");
     }
 }
+
+fn base64(bytes: &[u8]) -> String {
+    const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ABC[(n >> (18 - 6 * i) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn images_are_embedded_in_their_own_format_at_their_size() {
+    let state = state_with(test_config());
+    let mut png = Vec::new();
+    image::RgbImage::from_pixel(64, 32, image::Rgb([200, 30, 30]))
+        .write_to(&mut Cursor::new(&mut png), image::ImageFormat::Png)
+        .expect("png");
+    let mut jpeg = Vec::new();
+    image::RgbImage::from_pixel(40, 40, image::Rgb([30, 30, 200]))
+        .write_to(&mut Cursor::new(&mut jpeg), image::ImageFormat::Jpeg)
+        .expect("jpeg");
+    let job = json!({"format": "docx", "document": {"content": [
+        {"type": "img", "src": format!("data:image/png;base64,{}", base64(&png)), "width": 128},
+        {"type": "img", "src": format!("data:image/jpeg;base64,{}", base64(&jpeg)), "width": 60}
+    ]}});
+    let (_, docx) = render_docx(&state, &job, "images").await;
+    let media: BTreeMap<&String, &Vec<u8>> = docx
+        .parts
+        .iter()
+        .filter(|(name, _)| name.starts_with("word/media/"))
+        .collect();
+    assert_eq!(media.len(), 2, "{:?}", media.keys());
+    let png_part = media
+        .iter()
+        .find(|(n, _)| n.ends_with(".png"))
+        .expect("png part");
+    let jpeg_part = media
+        .iter()
+        .find(|(n, _)| n.ends_with(".jpeg"))
+        .expect("jpeg part");
+    assert_eq!(**png_part.1, png, "PNG embedded as given");
+    assert_eq!(
+        **jpeg_part.1, jpeg,
+        "JPEG embedded as given, not re-encoded"
+    );
+    let types = docx.xml("[Content_Types].xml");
+    assert!(types.contains(r#"Extension="jpeg""#), "{types}");
+    let rels = docx.xml("word/_rels/document.xml.rels");
+    for name in [png_part.0, jpeg_part.0] {
+        assert!(rels.contains(name.trim_start_matches("word/")), "{rels}");
+    }
+    // 128 pt wide keeps the 2:1 aspect; 60 pt square.
+    let doc = docx.document();
+    assert!(
+        doc.contains(&format!(r#"cx="{}" cy="{}""#, 128 * 12_700, 64 * 12_700)),
+        "{doc}"
+    );
+    assert!(doc.contains(&format!(r#"cx="{}" cy="{}""#, 60 * 12_700, 60 * 12_700)));
+}
