@@ -221,8 +221,8 @@ MET=""
     printf -- '- job: %s (%s headings + paragraphs, one %s-row x 5-column table with a header row; %s bytes); %s rounds (alternating which side goes first)\n' \
         "${JOB#"$ROOT"/}" "$PARAGRAPHS" "$ROWS" "$(stat -c %s "$JOB")" "$ROUNDS"
     if [[ $DS_STATUS == ok ]]; then
-        printf -- "- docsmith: \`%s %s --iterations %s\` per round (its own warm-up first); binary %s\n" \
-            "${PDF_TIMING#"$ROOT"/}" "${JOB#"$ROOT"/}" "$ITERATIONS" "$(bin_info "$PDF_TIMING")"
+        printf -- "- docsmith: \`%s %s --iterations %s\` per round (its own warm-up first); binaries %s, %s (the checked document)\n" \
+            "${PDF_TIMING#"$ROOT"/}" "${JOB#"$ROOT"/}" "$ITERATIONS" "$(bin_info "$PDF_TIMING")" "$(bin_info "$DOCSMITH")"
     else
         printf -- '- **docsmith: %s**\n' "$DS_NOTE"
     fi

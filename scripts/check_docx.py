@@ -14,20 +14,20 @@ Per job:
    cells (nested tables too) in order plus every section's headers and
    footers. It must contain the key strings: every text value of the job's
    data that `pdftotext` finds in docsmith's PDF, and for the `invoice`
-   template always the seller, buyer and contact names, the line item
-   descriptions, payment terms and notes (in whatever script they are
-   written: they must come back identical, code point for code point, up to
-   whitespace) plus the invoice number, IBAN and the de-DE amounts
-   (every line amount, net, VAT per rate, gross) that
-   `bench/pdf_invoice_peers.prepare` computes. Every word of the PDF's text
-   must also occur in the DOCX text (NFKC, whitespace ignored; page
-   numbers and list bullets aside). Strings that only
-   the raw XML holds (text boxes, fields) count, with a note.
+   template always the seller, buyer and contact names, line item
+   descriptions, payment terms and notes, identical code point for code
+   point up to whitespace (whatever the script), plus the invoice number,
+   IBAN and the de-DE amounts (every line amount, VAT per rate, net, VAT,
+   gross) from `bench/pdf_invoice_peers.prepare`. Every word of the PDF's
+   text must also occur in the DOCX text (NFKC, whitespace ignored; page
+   numbers and list bullets aside). Strings only the raw XML holds (text
+   boxes, fields) count, with a note.
 2. LibreOffice (`soffice --headless --convert-to pdf`, a private profile,
-   docsmith's fonts/ added through fontconfig so that the page count does not
-   hang on the machine's fonts, a timeout) converts every DOCX; each must give a PDF that pdfinfo reads.
-   For the `invoice` and `report` templates its page count must be within
-   one page of docsmith's own PDF of the same job (others: reported).
+   docsmith's fonts/ added through fontconfig so that page counts do not
+   depend on the machine's fonts, a timeout) converts every DOCX; each must
+   give a PDF that pdfinfo reads. For the `invoice` and `report` templates
+   its page count must be within one page of docsmith's own PDF of the same
+   job (others: reported).
 3. The first pages at 60 dpi, LibreOffice's and docsmith's, go to
    DIR/NAME-libreoffice.png and DIR/NAME-docsmith.png for a human to compare.
 
@@ -45,9 +45,11 @@ import os
 import pathlib
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 import unicodedata
 
 import docx
@@ -245,8 +247,6 @@ def check_text(job: dict, docx_path: pathlib.Path, pdf_path: pathlib.Path) -> tu
 
 def soffice_convert(docs: list[pathlib.Path], out_dir: pathlib.Path, timeout: float) -> tuple[str, float]:
     """Converts every DOCX to PDF in out_dir with one soffice run; returns (its output, seconds)."""
-    import time  # noqa: PLC0415
-
     out_dir.mkdir(parents=True, exist_ok=True)
     for d in docs:
         (out_dir / f"{d.stem}.pdf").unlink(missing_ok=True)
@@ -262,12 +262,19 @@ def soffice_convert(docs: list[pathlib.Path], out_dir: pathlib.Path, timeout: fl
                "--nolockcheck", "--nodefault", "--convert-to", "pdf", "--outdir", str(out_dir),
                *map(str, docs)]
         t0 = time.monotonic()
+        # Its own process group: soffice is a wrapper, and on a timeout its
+        # children must go too (they hold the output pipe).
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                start_new_session=True,
+                                env={**os.environ, "SAL_USE_VCLPLUGIN": "svp", "FONTCONFIG_FILE": str(fonts_conf)})
         try:
-            res = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False,
-                                 env={**os.environ, "SAL_USE_VCLPLUGIN": "svp", "FONTCONFIG_FILE": str(fonts_conf)})
-            output = res.stdout + res.stderr + (f"\nsoffice exit status {res.returncode}" if res.returncode else "")
-        except subprocess.TimeoutExpired as e:
-            output = f"soffice timed out after {timeout:.0f} s: {e.stdout or ''}{e.stderr or ''}"
+            output, _ = proc.communicate(timeout=timeout)
+            if proc.returncode:
+                output += f"\nsoffice exit status {proc.returncode}"
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            output, _ = proc.communicate()
+            output = f"soffice timed out after {timeout:.0f} s and was killed: {output}"
         return output, time.monotonic() - t0
 
 
@@ -341,7 +348,7 @@ def main(argv: list[str] | None = None) -> int:
         lo_dir = out / "libreoffice"
         docs = [d for _, d, _ in files.values()]
         output, secs = soffice_convert(docs, lo_dir, args.soffice_timeout)
-        lo_note = f"LibreOffice converted {len(docs)} files in {secs:.1f} s"
+        lo_note = f"LibreOffice ran on {len(docs)} file(s) in {secs:.1f} s"
         for name, (job, d, p) in files.items():
             lo_pdf = lo_dir / f"{d.stem}.pdf"
             if not lo_pdf.is_file() or not lo_pdf.read_bytes().startswith(b"%PDF-"):

@@ -11,7 +11,8 @@
 #   scripts/check_docx.sh samples/pdf-report.json
 #   DOCSMITH_BIN=target/release/docsmith scripts/check_docx.sh
 #
-# Outputs in target/docx-check/: NAME.docx, NAME.pdf, libreoffice/NAME.pdf
+# Outputs in target/docx-check/: NAME.docx, NAME.pdf (and the jobs rendered,
+# NAME.{docx,pdf}.json), libreoffice/NAME.pdf
 # and the first pages at 60 dpi, NAME-libreoffice.png and NAME-docsmith.png.
 # Env: DOCSMITH_BIN (binary to use; default: `cargo build`, target/debug/docsmith)
 #      SOFFICE_TIMEOUT (seconds for the LibreOffice run, 300)

@@ -405,16 +405,24 @@ impl<'a> Writer<'a> {
             VAlign::Middle => VAlignType::Center,
             VAlign::Bottom => VAlignType::Bottom,
         });
-        let mut borders = TableCellBorders::with_empty();
-        for (position, stroke) in [
+        // The table itself has no borders: a cell lists only the sides it
+        // draws.
+        let sides = [
             (TableCellBorderPosition::Top, cell.border_top),
             (TableCellBorderPosition::Right, cell.border_right),
             (TableCellBorderPosition::Bottom, cell.border_bottom),
             (TableCellBorderPosition::Left, cell.border_left),
-        ] {
-            borders = borders.set(cell_border(position, stroke));
+        ];
+        if sides.iter().any(|(_, s)| s.width > 0.0) {
+            let mut borders = TableCellBorders::with_empty();
+            for (position, stroke) in sides {
+                if stroke.width > 0.0 {
+                    borders = borders.set(cell_border(position, stroke));
+                }
+            }
+            tc = tc.set_borders(borders);
         }
-        Ok(tc.set_borders(borders))
+        Ok(tc)
     }
 
     /// Columns as a one-row table without borders.
@@ -622,11 +630,20 @@ fn fonts(family: &str) -> RunFonts {
         .east_asia(family)
 }
 
+/// A run with the properties that differ from the document defaults (Noto
+/// Sans, 10 pt, black): a long document repeats them in every run.
 fn run(style: &RunStyle) -> Run {
-    let mut run = Run::new()
-        .fonts(fonts(&style.font))
-        .size((style.size * 2.0).round().max(1.0) as usize)
-        .color(hex(style.color));
+    let mut run = Run::new();
+    if &*style.font != crate::doc::DEFAULT_FONT {
+        run = run.fonts(fonts(&style.font));
+    }
+    let half_points = (style.size * 2.0).round().max(1.0) as usize;
+    if half_points != 20 {
+        run = run.size(half_points);
+    }
+    if style.color != Color::BLACK {
+        run = run.color(hex(style.color));
+    }
     if style.bold {
         run = run.bold();
     }

@@ -2,8 +2,6 @@
 //! as PNG (Word has no vector barcode; the PNG has one pixel column per
 //! module, scaled without smoothing by the picture's size).
 
-use image::{ImageEncoder, Rgb, RgbImage};
-
 use crate::codes;
 use crate::doc::{Barcode, Color, ImageData, Qr, QrLevel};
 
@@ -28,21 +26,62 @@ impl Media {
 /// still show sharp module edges.
 const SCALE: u32 = 4;
 
-fn png(img: &RgbImage) -> Result<Vec<u8>, String> {
-    let mut out = Vec::new();
-    image::codecs::png::PngEncoder::new(&mut out)
-        .write_image(
-            img.as_raw(),
-            img.width(),
-            img.height(),
-            image::ExtendedColorType::Rgb8,
-        )
-        .map_err(|e| e.to_string())?;
-    Ok(out)
+/// A two-colour picture: white and `dark`, one bit per pixel.
+struct Bitmap {
+    width: u32,
+    height: u32,
+    /// Rows of `stride` bytes, most significant bit first; 1 = dark.
+    bits: Vec<u8>,
+    stride: usize,
 }
 
-fn rgb(c: Color) -> Rgb<u8> {
-    Rgb([c.r, c.g, c.b])
+impl Bitmap {
+    fn new(width: u32, height: u32) -> Bitmap {
+        let stride = (width as usize).div_ceil(8);
+        Bitmap {
+            width,
+            height,
+            bits: vec![0; stride * height as usize],
+            stride,
+        }
+    }
+
+    fn dark(&mut self, x: u32, y: u32) {
+        let at = y as usize * self.stride + x as usize / 8;
+        self.bits[at] |= 0x80 >> (x % 8);
+    }
+
+    /// A palette PNG with two entries (white, `dark`) at one bit per pixel:
+    /// a few hundred bytes for a QR code, written directly.
+    fn png(&self, dark: Color) -> Result<Vec<u8>, String> {
+        let mut raw = Vec::with_capacity((self.stride + 1) * self.height as usize);
+        for row in self.bits.chunks(self.stride) {
+            raw.push(0); // filter: none
+            raw.extend_from_slice(row);
+        }
+        let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
+        std::io::Write::write_all(&mut z, &raw).map_err(|e| e.to_string())?;
+        let idat = z.finish().map_err(|e| e.to_string())?;
+        let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
+        let mut ihdr = Vec::with_capacity(13);
+        ihdr.extend_from_slice(&self.width.to_be_bytes());
+        ihdr.extend_from_slice(&self.height.to_be_bytes());
+        ihdr.extend_from_slice(&[1, 3, 0, 0, 0]); // 1 bit, palette
+        chunk(&mut out, b"IHDR", &ihdr);
+        chunk(&mut out, b"PLTE", &[255, 255, 255, dark.r, dark.g, dark.b]);
+        chunk(&mut out, b"IDAT", &idat);
+        chunk(&mut out, b"IEND", &[]);
+        Ok(out)
+    }
+}
+
+fn chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
+    out.extend_from_slice(&(data.len() as u32).to_be_bytes());
+    let start = out.len();
+    out.extend_from_slice(kind);
+    out.extend_from_slice(data);
+    let crc = crc32fast::hash(&out[start..]);
+    out.extend_from_slice(&crc.to_be_bytes());
 }
 
 /// The QR symbol with its four-module quiet zone.
@@ -55,18 +94,17 @@ pub fn qr(qr: &Qr) -> Result<Media, String> {
     };
     let code = codes::qr(&qr.data, level).map_err(|e| e.to_string())?;
     let side = (code.size() as u32 + 8) * SCALE;
-    let mut img = RgbImage::from_pixel(side, side, rgb(Color::WHITE));
-    let dark = rgb(qr.color);
+    let mut img = Bitmap::new(side, side);
     for (x, y, w) in code.dark_rects() {
         let (x0, y0) = ((x as u32 + 4) * SCALE, (y as u32 + 4) * SCALE);
         for py in y0..y0 + SCALE {
             for px in x0..x0 + w as u32 * SCALE {
-                img.put_pixel(px, py, dark);
+                img.dark(px, py);
             }
         }
     }
     Ok(Media {
-        bytes: png(&img)?,
+        bytes: img.png(qr.color)?,
         width: side,
         height: side,
     })
@@ -78,19 +116,18 @@ pub fn barcode(bc: &Barcode) -> Result<(Media, usize), String> {
     let code = codes::code128(&bc.data).map_err(|e| e.to_string())?;
     let modules = code.total_modules() + 20;
     let (width, height) = (modules as u32 * SCALE, 8 * SCALE);
-    let mut img = RgbImage::from_pixel(width, height, rgb(Color::WHITE));
-    let dark = rgb(bc.color);
+    let mut img = Bitmap::new(width, height);
     for (x, w) in code.bars() {
         let x0 = (x as u32 + 10) * SCALE;
         for px in x0..x0 + w as u32 * SCALE {
             for py in 0..height {
-                img.put_pixel(px, py, dark);
+                img.dark(px, py);
             }
         }
     }
     Ok((
         Media {
-            bytes: png(&img)?,
+            bytes: img.png(bc.color)?,
             width,
             height,
         },
