@@ -22,9 +22,10 @@ use docx_rs::{
     HeightRule, Hyperlink, HyperlinkData, HyperlinkType, IndentLevel, InstrNUMPAGES, InstrPAGE,
     InstrText, Level, LevelJc, LevelOverride, LevelText, LineSpacing, LineSpacingType,
     NumberFormat, Numbering, NumberingId, PageMargin, Paragraph, ParagraphBorder,
-    ParagraphBorderPosition, ParagraphBorders, Run, RunFonts, Shading, SpecialIndentType, Start,
-    Style, StyleType, Table, TableCell, TableCellBorder, TableCellBorderPosition, TableCellBorders,
-    TableCellMargins, TableLayoutType, TableRow, VAlignType, WidthType,
+    ParagraphBorderPosition, ParagraphBorders, ParagraphChild, Run, RunFonts, Shading,
+    SpecialIndentType, Start, Style, StyleType, Table, TableCell, TableCellBorder,
+    TableCellBorderPosition, TableCellBorders, TableCellMargins, TableLayoutType, TableRow,
+    VAlignType, WidthType,
 };
 
 use crate::doc::{
@@ -245,12 +246,17 @@ impl<'a> Writer<'a> {
         Ok(())
     }
 
+    /// A paragraph built in place: docx-rs's builder methods move the
+    /// (large) paragraph on every call, which dominated long documents.
     fn para(&mut self, p: &Para) -> Paragraph {
         let mut para = self.paragraph();
-        if let Some(level) = p.heading {
-            para = para.style(&heading_style(level));
-        } else if let Some(name) = &p.style_name {
-            para = para.style(&style_id(name));
+        let style = match (p.heading, &p.style_name) {
+            (Some(level), _) => Some(heading_style(level)),
+            (None, Some(name)) => Some(style_id(name)),
+            (None, None) => None,
+        };
+        if let Some(style) = style {
+            para.property.style = Some(docx_rs::ParagraphStyle::new(Some(style)));
         }
         let size = p
             .inlines
@@ -263,40 +269,51 @@ impl<'a> Writer<'a> {
             })
             .fold(0.0f32, f32::max);
         let size = if size > 0.0 { size } else { 10.0 };
-        para = para_style(para, &p.style, size);
+        set_para_style(&mut para.property, &p.style, size);
         if is_rtl(&p.inlines) {
-            para.property = para.property.bidi(true);
+            para.property.bidi = Some(true);
         }
+        para.children.reserve(p.inlines.len());
         for inline in &p.inlines {
-            para = self.inline(para, inline);
+            self.inline(&mut para.children, inline);
         }
         para
     }
 
-    fn inline(&mut self, para: Paragraph, inline: &Inline) -> Paragraph {
+    fn inline(&mut self, children: &mut Vec<ParagraphChild>, inline: &Inline) {
+        let push = |children: &mut Vec<ParagraphChild>, run: Run| {
+            children.push(ParagraphChild::Run(Box::new(run)));
+        };
         match inline {
             Inline::Text { text, style } => {
                 let run = run(style).add_text(text.as_str());
                 match &style.link {
-                    Some(target) if target.starts_with('#') => para.add_hyperlink(
-                        Hyperlink::new(&target[1..], HyperlinkType::Anchor).add_run(run),
-                    ),
+                    Some(target) if target.starts_with('#') => {
+                        children.push(ParagraphChild::Hyperlink(
+                            Hyperlink::new(&target[1..], HyperlinkType::Anchor).add_run(run),
+                        ))
+                    }
                     Some(target) => {
                         let mut link = Hyperlink::new(target.to_string(), HyperlinkType::External);
                         if let HyperlinkData::External { rid, .. } = &mut link.link {
                             *rid = format!("rIdLink{}", self.next_link);
                             self.next_link += 1;
                         }
-                        para.add_hyperlink(link.add_run(run))
+                        children.push(ParagraphChild::Hyperlink(link.add_run(run)));
                     }
-                    None => para.add_run(run),
+                    None => push(children, run),
                 }
             }
-            Inline::Break => para.add_run(Run::new().add_break(BreakType::TextWrapping)),
-            Inline::PageNumber(style) => field(para, style, InstrText::PAGE(InstrPAGE::new()), "1"),
-            Inline::PageCount(style) => {
-                field(para, style, InstrText::NUMPAGES(InstrNUMPAGES::new()), "1")
+            Inline::Break => push(children, Run::new().add_break(BreakType::TextWrapping)),
+            Inline::PageNumber(style) => {
+                field(children, style, InstrText::PAGE(InstrPAGE::new()), "1")
             }
+            Inline::PageCount(style) => field(
+                children,
+                style,
+                InstrText::NUMPAGES(InstrNUMPAGES::new()),
+                "1",
+            ),
         }
     }
 
@@ -660,12 +677,16 @@ fn run(style: &RunStyle) -> Run {
 }
 
 /// A field (`PAGE`, `NUMPAGES`) with `shown` as its last computed result.
-fn field(para: Paragraph, style: &RunStyle, instr: InstrText, shown: &str) -> Paragraph {
-    para.add_run(run(style).add_field_char(FieldCharType::Begin, true))
-        .add_run(run(style).add_instr_text(instr))
-        .add_run(run(style).add_field_char(FieldCharType::Separate, false))
-        .add_run(run(style).add_text(shown))
-        .add_run(run(style).add_field_char(FieldCharType::End, false))
+fn field(children: &mut Vec<ParagraphChild>, style: &RunStyle, instr: InstrText, shown: &str) {
+    for run in [
+        run(style).add_field_char(FieldCharType::Begin, true),
+        run(style).add_instr_text(instr),
+        run(style).add_field_char(FieldCharType::Separate, false),
+        run(style).add_text(shown),
+        run(style).add_field_char(FieldCharType::End, false),
+    ] {
+        children.push(ParagraphChild::Run(Box::new(run)));
+    }
 }
 
 /// Spacing of a paragraph whose largest text is `size` points: lines at
@@ -679,23 +700,30 @@ fn line_spacing(style: &ParaStyle, size: f32) -> LineSpacing {
         .line_rule(LineSpacingType::AtLeast)
 }
 
-fn para_style(mut para: Paragraph, style: &ParaStyle, size: f32) -> Paragraph {
-    para = para
-        .align(alignment(style.align))
-        .line_spacing(line_spacing(style, size))
-        .widow_control(style.orphans > 1 || style.widows > 1);
+fn set_para_style(prop: &mut docx_rs::ParagraphProperty, style: &ParaStyle, size: f32) {
+    if style.align != Align::Left {
+        prop.alignment = Some(docx_rs::Justification::new(
+            alignment(style.align).to_string(),
+        ));
+    }
+    prop.line_spacing = Some(line_spacing(style, size));
+    if style.orphans > 1 || style.widows > 1 {
+        prop.widow_control = Some(true);
+    }
     if style.indent > 0.0 {
-        para = para.indent(Some(twips(style.indent)), None, None, None);
+        prop.indent = Some(docx_rs::Indent::new(
+            Some(twips(style.indent)),
+            None,
+            None,
+            None,
+        ));
     }
     if style.keep_with_next {
-        para = para.keep_next(true);
+        prop.keep_next = Some(true);
     }
     if let Some(bg) = style.background {
-        para.property = para
-            .property
-            .shading(Shading::new().fill(hex(bg)).color("auto"));
+        prop.shading = Some(Shading::new().fill(hex(bg)).color("auto"));
     }
-    para
 }
 
 /// Whether a paragraph's first strong character is right-to-left.
