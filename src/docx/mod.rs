@@ -417,11 +417,12 @@ impl<'a> Writer<'a> {
         if let Some(bg) = cell.background {
             tc = tc.shading(Shading::new().fill(hex(bg)).color("auto"));
         }
-        tc = tc.vertical_align(match cell.valign {
-            VAlign::Top => VAlignType::Top,
-            VAlign::Middle => VAlignType::Center,
-            VAlign::Bottom => VAlignType::Bottom,
-        });
+        // Top is Word's default.
+        match cell.valign {
+            VAlign::Top => {}
+            VAlign::Middle => tc = tc.vertical_align(VAlignType::Center),
+            VAlign::Bottom => tc = tc.vertical_align(VAlignType::Bottom),
+        }
         // The table itself has no borders: a cell lists only the sides it
         // draws.
         let sides = [

@@ -158,6 +158,25 @@ async fn invoice_sample_as_word() {
     assert!(name.ends_with(".png"), "{name}");
     let img = image::load_from_memory(png).expect("the QR picture decodes");
     assert_eq!(img.width(), img.height());
+    // A scanner reads the payment from the picture.
+    let path = std::env::temp_dir().join(format!("docsmith-docx-qr-{}.png", std::process::id()));
+    std::fs::write(&path, png).expect("write QR picture");
+    let scan = std::process::Command::new("zbarimg")
+        .args(["--raw", "-q"])
+        .arg(&path)
+        .output()
+        .expect("zbarimg runs (Debian zbar-tools; .ci/run installs it)");
+    std::fs::remove_file(&path).ok();
+    let payload = String::from_utf8_lossy(&scan.stdout);
+    assert!(
+        payload.starts_with("BCD\n002\n"),
+        "EPC payload: {payload:?}"
+    );
+    let iban = data["payment"]["iban"]
+        .as_str()
+        .expect("iban")
+        .replace(' ', "");
+    assert!(payload.contains(&iban), "{payload:?} has {iban}");
     let rels = docx.xml("word/_rels/document.xml.rels");
     assert!(rels.contains(name.trim_start_matches("word/")), "{rels}");
     let qr_size = 88.0; // the invoice template's <qr size="88">
