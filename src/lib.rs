@@ -6,6 +6,7 @@
 
 pub mod cli;
 pub mod codes;
+pub mod deflate;
 pub mod doc;
 pub mod docx;
 pub mod fonts;

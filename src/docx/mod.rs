@@ -121,32 +121,22 @@ pub fn write(
         };
     }
     if !doc.header.is_empty() {
-        let mut items = Vec::new();
-        for block in &doc.header {
-            w.block(block, content_width, 0, &mut items)?;
-        }
-        let mut header = Header::new();
-        for item in items {
-            header = match item {
-                Item::P(p) => header.add_paragraph(*p),
-                Item::T(t) => header.add_table(*t),
-            };
-        }
-        docx = docx.header(header);
+        let items = w.blocks(&doc.header, content_width)?;
+        docx = docx.header(fill(
+            Header::new(),
+            items,
+            Header::add_paragraph,
+            Header::add_table,
+        ));
     }
     if !doc.footer.is_empty() {
-        let mut items = Vec::new();
-        for block in &doc.footer {
-            w.block(block, content_width, 0, &mut items)?;
-        }
-        let mut footer = Footer::new();
-        for item in items {
-            footer = match item {
-                Item::P(p) => footer.add_paragraph(*p),
-                Item::T(t) => footer.add_table(*t),
-            };
-        }
-        docx = docx.footer(footer);
+        let items = w.blocks(&doc.footer, content_width)?;
+        docx = docx.footer(fill(
+            Footer::new(),
+            items,
+            Footer::add_paragraph,
+            Footer::add_table,
+        ));
     }
     for (id, ordered, start) in &w.lists {
         let abstract_id = if *ordered { 1 } else { 2 };
@@ -166,6 +156,22 @@ pub fn write(
     pack::mark_header_rows(&mut xml.document);
     pack::pack(xml, out)?;
     Ok(())
+}
+
+/// `part` (a header or footer) with `items` added in order.
+fn fill<T>(
+    mut part: T,
+    items: Vec<Item>,
+    paragraph: fn(T, Paragraph) -> T,
+    table: fn(T, Table) -> T,
+) -> T {
+    for item in items {
+        part = match item {
+            Item::P(p) => paragraph(part, *p),
+            Item::T(t) => table(part, *t),
+        };
+    }
+    part
 }
 
 /// A paragraph or a table, as they sit in a body, header, footer or cell.
@@ -200,6 +206,14 @@ impl<'a> Writer<'a> {
         let id = format!("{:08X}", self.next_para);
         self.next_para += 1;
         Paragraph::new().id(id)
+    }
+
+    fn blocks(&mut self, blocks: &[Block], width: f32) -> Result<Vec<Item>, DocxError> {
+        let mut items = Vec::new();
+        for block in blocks {
+            self.block(block, width, 0, &mut items)?;
+        }
+        Ok(items)
     }
 
     fn block(
@@ -396,10 +410,7 @@ impl<'a> Writer<'a> {
 
     fn cell(&mut self, cell: &Cell, span: usize, width: f32) -> Result<TableCell, DocxError> {
         let inner = (width - cell.padding.left - cell.padding.right).max(1.0);
-        let mut items = Vec::new();
-        for block in &cell.blocks {
-            self.block(block, inner, 0, &mut items)?;
-        }
+        let mut items = self.blocks(&cell.blocks, inner)?;
         trim_spacing(&mut items);
         let mut tc = TableCell::new().width(utwips(width), WidthType::Dxa);
         if items.is_empty() {
@@ -449,10 +460,7 @@ impl<'a> Writer<'a> {
         let mut cells = Vec::with_capacity(cols.columns.len());
         let last = cols.columns.len().saturating_sub(1);
         for (i, (column, w)) in cols.columns.iter().zip(&widths).enumerate() {
-            let mut items = Vec::new();
-            for block in &column.blocks {
-                self.block(block, *w, 0, &mut items)?;
-            }
+            let mut items = self.blocks(&column.blocks, *w)?;
             trim_spacing(&mut items);
             let cell_width = if i < last { w + cols.gap } else { *w };
             let mut tc = TableCell::new()

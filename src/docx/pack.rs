@@ -11,6 +11,8 @@ use std::cell::RefCell;
 
 use docx_rs::XMLDocx;
 
+use crate::deflate::Deflate;
+
 /// The row height header rows carry until [`mark_header_rows`] turns it
 /// into `<w:tblHeader/>`. A height of 0 with the `auto` rule means nothing
 /// to Word, so a row that keeps it by mistake still looks right.
@@ -96,26 +98,8 @@ pub fn pack(mut xml: XMLDocx, out: &mut Vec<u8>) -> std::io::Result<()> {
 }
 
 thread_local! {
-    static DEFLATE: RefCell<flate2::Compress> =
-        RefCell::new(flate2::Compress::new(flate2::Compression::fast(), false));
-}
-
-/// Raw deflate (no zlib header), as ZIP entries hold it.
-fn deflate(input: &[u8]) -> std::io::Result<Vec<u8>> {
-    DEFLATE.with_borrow_mut(|deflate| {
-        deflate.reset();
-        let mut out = Vec::with_capacity(input.len() / 3 + 64);
-        loop {
-            let consumed = deflate.total_in() as usize;
-            let status = deflate
-                .compress_vec(&input[consumed..], &mut out, flate2::FlushCompress::Finish)
-                .map_err(std::io::Error::other)?;
-            match status {
-                flate2::Status::StreamEnd => return Ok(out),
-                _ => out.reserve(out.capacity().max(1024)),
-            }
-        }
-    })
+    /// Raw deflate (no zlib header), as ZIP entries hold it.
+    static DEFLATE: RefCell<Deflate> = RefCell::new(Deflate::new(false));
 }
 
 /// The central directory, written after the entries.
@@ -142,7 +126,7 @@ impl Zip {
         // Small parts gain a few hundred bytes from deflate and cost a
         // compressor reset each.
         let (method, body): (u16, &[u8]) = if compress && data.len() > 2048 {
-            packed = deflate(data)?;
+            packed = DEFLATE.with_borrow_mut(|d| d.bytes(data))?;
             (8, &packed)
         } else {
             (0, data)

@@ -29,6 +29,7 @@ use crate::fonts::FontBook;
 use crate::layout::{self, LayoutError, LayoutLimits};
 use crate::render_ctx::RenderCtx;
 
+use crate::deflate::Deflate;
 use content::{Content, Resources};
 use font::Fonts;
 
@@ -77,7 +78,7 @@ thread_local! {
     /// One deflate compressor per thread, reused across documents: setting
     /// one up (a few hundred KB of zeroed tables) costs more than
     /// compressing a small page.
-    static DEFLATE: std::cell::RefCell<Deflate> = std::cell::RefCell::new(Deflate::new());
+    static DEFLATE: std::cell::RefCell<Deflate> = std::cell::RefCell::new(Deflate::new(true));
 }
 
 fn write_with(
@@ -275,32 +276,6 @@ fn deflated(bytes: Vec<u8>) -> Stream {
     );
     stream.allows_compression = false;
     stream
-}
-
-/// A deflate compressor at a fast level: a few percent larger than the best
-/// level at a fraction of the time.
-struct Deflate(flate2::Compress);
-
-impl Deflate {
-    fn new() -> Deflate {
-        Deflate(flate2::Compress::new(flate2::Compression::fast(), true))
-    }
-
-    fn bytes(&mut self, input: &[u8]) -> Result<Vec<u8>, std::io::Error> {
-        let deflate = &mut self.0;
-        deflate.reset();
-        let mut out = Vec::with_capacity(input.len() / 3 + 64);
-        loop {
-            let consumed = deflate.total_in() as usize;
-            let status = deflate
-                .compress_vec(&input[consumed..], &mut out, flate2::FlushCompress::Finish)
-                .map_err(std::io::Error::other)?;
-            match status {
-                flate2::Status::StreamEnd => return Ok(out),
-                _ => out.reserve(out.capacity().max(1024)),
-            }
-        }
-    }
 }
 
 /// Deflates every stream that is not compressed yet (fonts, ToUnicode
