@@ -154,6 +154,7 @@ pub fn write(
     let mut xml = docx.build();
     xml.doc_props.core = core_properties(&doc.metadata);
     pack::mark_header_rows(&mut xml.document);
+    pack::widow_control_by_default(&mut xml.styles);
     pack::pack(xml, out)?;
     Ok(())
 }
@@ -659,28 +660,34 @@ fn fonts(family: &str) -> RunFonts {
 /// A run with the properties that differ from the document defaults (Noto
 /// Sans, 10 pt, black): a long document repeats them in every run.
 fn run(style: &RunStyle) -> Run {
+    // Set in place: docx-rs's builder methods move the whole run property
+    // on every call.
     let mut run = Run::new();
+    let p = &mut run.run_property;
     if &*style.font != crate::doc::DEFAULT_FONT {
-        run = run.fonts(fonts(&style.font));
+        p.fonts = Some(fonts(&style.font));
     }
     let half_points = (style.size * 2.0).round().max(1.0) as usize;
     if half_points != 20 {
-        run = run.size(half_points);
+        p.sz = Some(docx_rs::Sz::new(half_points));
+        p.sz_cs = Some(docx_rs::SzCs::new(half_points));
     }
     if style.color != Color::BLACK {
-        run = run.color(hex(style.color));
+        p.color = Some(docx_rs::Color::new(hex(style.color)));
     }
     if style.bold {
-        run = run.bold();
+        p.bold = Some(docx_rs::Bold::new());
+        p.bold_cs = Some(docx_rs::BoldCs::new());
     }
     if style.italic {
-        run = run.italic();
+        p.italic = Some(docx_rs::Italic::new());
+        p.italic_cs = Some(docx_rs::ItalicCs::new());
     }
     if style.underline {
-        run = run.underline("single");
+        p.underline = Some(docx_rs::Underline::new("single"));
     }
     if style.strike {
-        run = run.strike();
+        p.strike = Some(docx_rs::Strike::new());
     }
     run
 }
@@ -716,8 +723,10 @@ fn set_para_style(prop: &mut docx_rs::ParagraphProperty, style: &ParaStyle, size
         ));
     }
     prop.line_spacing = Some(line_spacing(style, size));
-    if style.orphans > 1 || style.widows > 1 {
-        prop.widow_control = Some(true);
+    // Widow and orphan control is on in the document defaults
+    // (`pack::widow_control_by_default`).
+    if style.orphans <= 1 && style.widows <= 1 {
+        prop.widow_control = Some(false);
     }
     if style.indent > 0.0 {
         prop.indent = Some(docx_rs::Indent::new(

@@ -32,6 +32,16 @@ pub fn mark_header_rows(document: &mut Vec<u8>) {
     }
 }
 
+/// Turns widow and orphan control on in the document defaults, so
+/// paragraphs need not say so one by one (docx-rs has no setter for it).
+pub fn widow_control_by_default(styles: &mut Vec<u8>) {
+    replace(
+        styles,
+        "<w:pPrDefault><w:pPr>",
+        "<w:pPrDefault><w:pPr><w:widowControl />",
+    );
+}
+
 /// Writes the package into `out`.
 pub fn pack(mut xml: XMLDocx, out: &mut Vec<u8>) -> std::io::Result<()> {
     // Pictures keep their own format: JPEG photos are not re-encoded, so

@@ -201,6 +201,11 @@ async fn report_sample_uses_word_structures() {
     assert!(styles.contains(r#"w:styleId="Heading1""#));
     assert!(styles.contains(r#"<w:name w:val="heading 1" />"#));
     assert!(styles.contains(r#"<w:outlineLvl w:val="0" />"#));
+    // Widow and orphan control is on for the whole document.
+    assert!(
+        styles.contains("<w:pPrDefault><w:pPr><w:widowControl />"),
+        "{styles}"
+    );
     // Every transaction row is a table row; header rows are marked.
     let rows = job["data"]["transactions"]
         .as_array()
