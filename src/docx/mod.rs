@@ -114,12 +114,7 @@ pub fn write(
         }
         w.block(block, content_width, 0, &mut body)?;
     }
-    for item in body {
-        docx = match item {
-            Item::P(p) => docx.add_paragraph(*p),
-            Item::T(t) => docx.add_table(*t),
-        };
-    }
+    docx = fill(docx, body, Docx::add_paragraph, Docx::add_table);
     if !doc.header.is_empty() {
         let items = w.blocks(&doc.header, content_width)?;
         docx = docx.header(fill(
@@ -159,7 +154,7 @@ pub fn write(
     Ok(())
 }
 
-/// `part` (a header or footer) with `items` added in order.
+/// `part` (the body, a header or a footer) with `items` added in order.
 fn fill<T>(
     mut part: T,
     items: Vec<Item>,

@@ -24,12 +24,7 @@ const HEADER_ROW_XML: &str = r#"<w:trHeight w:val="0" w:hRule="auto" />"#;
 /// Replaces the placeholder row height of header rows by `tblHeader`, which
 /// makes Word and LibreOffice repeat the row on every page the table spans.
 pub fn mark_header_rows(document: &mut Vec<u8>) {
-    let Ok(text) = std::str::from_utf8(document) else {
-        return;
-    };
-    if text.contains(HEADER_ROW_XML) {
-        *document = text.replace(HEADER_ROW_XML, "<w:tblHeader />").into_bytes();
-    }
+    replace(document, HEADER_ROW_XML, "<w:tblHeader />");
 }
 
 /// Turns widow and orphan control on in the document defaults, so

@@ -392,14 +392,7 @@ fn columns(
     width: f32,
     out: &mut dyn SliceSink,
 ) -> Result<(), LayoutError> {
-    let specs: Vec<_> = cols.columns.iter().map(|c| c.width).collect();
-    let gaps = cols.gap * cols.columns.len().saturating_sub(1) as f32;
-    let measures: Vec<(f32, f32)> = cols
-        .columns
-        .iter()
-        .map(|c| measure(ctx, &c.blocks))
-        .collect();
-    let widths = table::resolve_widths(&specs, &measures, width - gaps);
+    let widths = column_widths(ctx, cols, width);
     let mut slice = Slice::default();
     let mut x = 0.0;
     for (col, w) in cols.columns.iter().zip(&widths) {
@@ -419,16 +412,20 @@ fn columns(
     Ok(())
 }
 
-/// The widths the PDF layout gives the columns of `cols` in `width` points
-/// (gaps excluded), for writers that lay out columns themselves (DOCX).
-pub fn column_widths_for(book: &FontBook, cols: &Columns, width: f32) -> Vec<f32> {
-    let ctx = Ctx::new(book, Default::default());
+/// The widths of the columns of `cols` in `width` points (gaps excluded).
+fn column_widths(ctx: &Ctx<'_>, cols: &Columns, width: f32) -> Vec<f32> {
     let specs: Vec<_> = cols.columns.iter().map(|c| c.width).collect();
     let gaps = cols.gap * cols.columns.len().saturating_sub(1) as f32;
     let measures: Vec<(f32, f32)> = cols
         .columns
         .iter()
-        .map(|c| measure(&ctx, &c.blocks))
+        .map(|c| measure(ctx, &c.blocks))
         .collect();
     table::resolve_widths(&specs, &measures, width - gaps)
+}
+
+/// The widths the PDF layout gives the columns of `cols` in `width` points
+/// (gaps excluded), for writers that lay out columns themselves (DOCX).
+pub fn column_widths_for(book: &FontBook, cols: &Columns, width: f32) -> Vec<f32> {
+    column_widths(&Ctx::new(book, Default::default()), cols, width)
 }

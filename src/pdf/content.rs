@@ -11,6 +11,7 @@ use crate::doc::Color;
 use crate::fonts::{FaceId, FontBook};
 use crate::layout::{GlyphRun, Item};
 
+use super::PageResources;
 use super::font::Fonts;
 
 /// Writes one content stream.
@@ -23,14 +24,6 @@ pub(super) struct Content<'a> {
     fill: Option<Color>,
     stroke: Option<(Color, f32)>,
     font: Option<(FaceId, f32)>,
-}
-
-/// What a page needs besides its content stream.
-pub(super) trait Resources {
-    /// The XObject index of an image, embedding it on first use.
-    fn image(&mut self, data: &std::sync::Arc<crate::doc::ImageData>) -> Option<usize>;
-    /// A link annotation over a rectangle (PDF coordinates).
-    fn link(&mut self, rect: [f32; 4], target: &str);
 }
 
 impl<'a> Content<'a> {
@@ -47,7 +40,7 @@ impl<'a> Content<'a> {
     }
 
     /// Writes `items` in order.
-    pub fn items(&mut self, items: &[Item], fonts: &mut Fonts, res: &mut dyn Resources) {
+    pub fn items(&mut self, items: &[Item], fonts: &mut Fonts, res: &mut PageResources) {
         for item in items {
             if let Item::Glyphs(run) = item {
                 self.glyphs(run, fonts);

@@ -30,7 +30,7 @@ use crate::layout::{self, LayoutError, LayoutLimits};
 use crate::render_ctx::RenderCtx;
 
 use crate::deflate::Deflate;
-use content::{Content, Resources};
+use content::Content;
 use font::Fonts;
 
 #[derive(Debug, thiserror::Error)]
@@ -308,7 +308,7 @@ fn image_id(index: usize) -> XObjectId {
     XObjectId(format!("Im{index}"))
 }
 
-/// Images and links of the page being written.
+/// Images of the document and links of the page being written.
 #[derive(Default)]
 struct PageResources {
     /// Embedded images, keyed by their data's address (one XObject each).
@@ -317,7 +317,8 @@ struct PageResources {
     error: Option<PdfError>,
 }
 
-impl Resources for PageResources {
+impl PageResources {
+    /// The XObject index of an image, embedding it on first use.
     fn image(&mut self, data: &Arc<ImageData>) -> Option<usize> {
         let key = Arc::as_ptr(data) as usize;
         if let Some(pos) = self.images.iter().position(|(k, _)| *k == key) {
@@ -339,6 +340,7 @@ impl Resources for PageResources {
         }
     }
 
+    /// A link annotation over a rectangle (PDF coordinates).
     fn link(&mut self, [x1, y1, x2, y2]: [f32; 4], target: &str) {
         self.links.push(Op::LinkAnnotation {
             link: LinkAnnotation {
