@@ -94,9 +94,13 @@ pub struct TemplateArgs {
     /// Most pages one document may have.
     #[arg(long, env = "DOCSMITH_MAX_PAGES", default_value_t = crate::layout::paginate::DEFAULT_MAX_PAGES)]
     pub max_pages: usize,
-    /// Largest image a document may embed, in pixels (checked before decoding).
+    /// Largest image a document may embed or an image job may read, in pixels
+    /// (checked from the header, before decoding).
     #[arg(long, env = "DOCSMITH_MAX_IMAGE_PIXELS", default_value_t = crate::doc::DEFAULT_MAX_IMAGE_PIXELS)]
     pub max_image_pixels: u64,
+    /// Largest input image of an image job, in bytes (e.g. 64MiB).
+    #[arg(long, env = "DOCSMITH_MAX_IMAGE_BYTES", default_value = "64MiB", value_parser = parse_size)]
+    pub max_image_bytes: usize,
 }
 
 /// Why templates or fonts could not be loaded.
@@ -124,6 +128,7 @@ impl TemplateArgs {
         catalog.doc_limits = crate::templates::DocLimits {
             max_pages: self.max_pages,
             max_image_pixels: self.max_image_pixels,
+            max_image_bytes: self.max_image_bytes,
         };
         Ok(match &self.fonts_dir {
             Some(fonts) => catalog.with_fonts(std::sync::Arc::new(
@@ -299,7 +304,10 @@ fn render_command(args: RenderArgs) -> ExitCode {
         Ok(job) => job,
         Err(code) => return code,
     };
-    job.files = files;
+    if let Err(errors) = job.attach(files) {
+        eprintln!("docsmith: {}", crate::job::JobError::Invalid(errors));
+        return ExitCode::from(EXIT_INVALID);
+    }
     let ctx = RenderCtx::new(CancelToken::new(), args.timeout.map(|t| started + t));
     let output = args.output.unwrap_or_else(|| PathBuf::from(&job.filename));
     let result = if output == Path::new("-") {

@@ -4,6 +4,7 @@
 //! ([`job::parse`]), validated once ([`job::validate`]) and rendered by the
 //! generator of its format ([`render::render`]). See README.md for the map.
 
+pub mod archive;
 pub mod cli;
 pub mod codes;
 pub mod deflate;
@@ -12,6 +13,7 @@ pub mod docx;
 pub mod fonts;
 pub mod format;
 pub mod http;
+pub mod image;
 pub mod job;
 pub mod layout;
 pub mod pdf;

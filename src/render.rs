@@ -4,6 +4,7 @@
 use std::io::{self, Write};
 
 use crate::docx::{self, DocxError};
+use crate::image::{self, ImageError};
 use crate::job::{Job, JobBody};
 use crate::layout::{LayoutError, LayoutLimits};
 use crate::pdf::{self, PdfError};
@@ -52,6 +53,9 @@ pub enum RenderError {
     /// The PDF writer failed on something validation let through.
     #[error("pdf: {0}")]
     Pdf(String),
+    /// An image encoder refused what docsmith gave it: a bug.
+    #[error("image: {0}")]
+    Image(String),
     /// A generator panicked: a bug.
     #[error("the generator panicked: {0}")]
     Panicked(String),
@@ -74,6 +78,7 @@ impl RenderError {
             RenderError::Io(_)
             | RenderError::Xlsx(_)
             | RenderError::Pdf(_)
+            | RenderError::Image(_)
             | RenderError::Panicked(_) => Problem::internal(),
         }
     }
@@ -118,6 +123,17 @@ impl From<DocxError> for RenderError {
     }
 }
 
+impl From<ImageError> for RenderError {
+    fn from(err: ImageError) -> Self {
+        use crate::problem::FieldError;
+        match err {
+            ImageError::Interrupted(i) => RenderError::Interrupted(i),
+            e @ ImageError::Encode { .. } => RenderError::Image(e.to_string()),
+            e => RenderError::Invalid(vec![FieldError::new("/source", e.to_string())]),
+        }
+    }
+}
+
 /// Renders `job` into `sink`.
 pub fn render(job: &Job, ctx: &RenderCtx, sink: &mut dyn Sink) -> Result<(), RenderError> {
     ctx.check()?;
@@ -142,6 +158,15 @@ pub fn render(job: &Job, ctx: &RenderCtx, sink: &mut dyn Sink) -> Result<(), Ren
             let mut bytes = Vec::with_capacity(64 * 1024);
             docx::write(&doc_job.fonts, &document, ctx, &mut bytes)?;
             sink.whole(bytes)?;
+        }
+        JobBody::Image(image_job) => {
+            let Some(input) = &image_job.input else {
+                return Err(RenderError::Image(
+                    "the job's files were not attached".to_owned(),
+                ));
+            };
+            let converted = image::convert(input, &image_job.spec, &image_job.limits, ctx)?;
+            sink.whole(converted.bytes)?;
         }
     }
     sink.flush()?;

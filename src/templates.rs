@@ -61,6 +61,8 @@ pub struct DocLimits {
     pub max_pages: usize,
     /// Largest image, in pixels, checked from its header before decoding.
     pub max_image_pixels: u64,
+    /// Largest encoded input of an image job.
+    pub max_image_bytes: usize,
 }
 
 impl Default for DocLimits {
@@ -68,6 +70,7 @@ impl Default for DocLimits {
         Self {
             max_pages: crate::layout::paginate::DEFAULT_MAX_PAGES,
             max_image_pixels: crate::doc::DEFAULT_MAX_IMAGE_PIXELS,
+            max_image_bytes: crate::image::DEFAULT_MAX_IMAGE_BYTES,
         }
     }
 }

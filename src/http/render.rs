@@ -137,7 +137,9 @@ pub struct Validation {
 pub async fn validate(State(state): State<Arc<AppState>>, request: Request) -> Response {
     match read_job(&state, request).await {
         Ok((mut job, uploads)) => {
-            job.files = uploads;
+            if let Err(errors) = job.attach(uploads) {
+                return Problem::invalid_job(errors).into_response();
+            }
             let label = FormatLabel(job.format.as_str());
             // Rendering a template is CPU work: keep it off the executor.
             let (job, checked) = match tokio::task::spawn_blocking(move || {
@@ -184,10 +186,10 @@ pub async fn render(State(state): State<Arc<AppState>>, request: Request) -> Res
     let started = Instant::now();
     let deadline = started + state.config.job_timeout;
     let job = match read_job(&state, request).await {
-        Ok((mut job, uploads)) => {
-            job.files = uploads;
-            job
-        }
+        Ok((mut job, uploads)) => match job.attach(uploads) {
+            Ok(()) => job,
+            Err(errors) => return Problem::invalid_job(errors).into_response(),
+        },
         Err(problem) => return problem.into_response(),
     };
     let format = job.format.as_str();
@@ -202,7 +204,7 @@ async fn run(state: &AppState, job: Job, deadline: Instant) -> Response {
         // Reading and validating the job used up its time.
         return timed_out();
     }
-    let content_type = job.format.content_type();
+    let content_type = job.content_type();
     let disposition = super::disposition::attachment(&job.filename);
     let cancel = CancelToken::new();
     let guard = CancelOnDrop(cancel.clone());
@@ -238,9 +240,10 @@ async fn run(state: &AppState, job: Job, deadline: Instant) -> Response {
                         RenderError::Interrupted(_) => "interrupted",
                         RenderError::Io(_) => "client_gone",
                         RenderError::Invalid(_) => "invalid",
-                        RenderError::Xlsx(_) | RenderError::Pdf(_) | RenderError::Panicked(_) => {
-                            "error"
-                        }
+                        RenderError::Xlsx(_)
+                        | RenderError::Pdf(_)
+                        | RenderError::Image(_)
+                        | RenderError::Panicked(_) => "error",
                     }
                 }
             };
@@ -307,9 +310,10 @@ fn report_failure(err: &RenderError) {
         RenderError::Interrupted(why) => tracing::warn!(%why, "job interrupted"),
         RenderError::Io(io) => tracing::info!(error = %io, "output closed early"),
         RenderError::Invalid(errors) => tracing::info!(problems = errors.len(), "invalid document"),
-        RenderError::Xlsx(_) | RenderError::Pdf(_) | RenderError::Panicked(_) => {
-            tracing::error!(error = %err, "job failed")
-        }
+        RenderError::Xlsx(_)
+        | RenderError::Pdf(_)
+        | RenderError::Image(_)
+        | RenderError::Panicked(_) => tracing::error!(error = %err, "job failed"),
     }
 }
 

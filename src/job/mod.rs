@@ -2,6 +2,7 @@
 //! every generator trusts.
 
 pub mod document;
+pub mod image;
 mod wire;
 
 use std::fmt;
@@ -20,8 +21,12 @@ pub struct Job {
     /// File name offered to the client; safe to put in a header.
     pub filename: String,
     pub body: JobBody,
-    /// Files sent with the job (multipart parts, `--file`), by name.
+    /// Files sent with the job (multipart parts, `--file`), by name; set
+    /// with [`Job::attach`].
     pub files: crate::doc::Files,
+    /// Whether the job named its file (otherwise image jobs name it after
+    /// their source once it is known).
+    filename_given: bool,
 }
 
 /// The format-specific part of a validated job.
@@ -31,6 +36,7 @@ pub enum JobBody {
     Pdf(document::DocJob),
     /// The same document job as PDF, written as Word.
     Docx(document::DocJob),
+    Image(image::ImageJob),
 }
 
 impl Job {
@@ -42,7 +48,32 @@ impl Job {
             JobBody::Pdf(doc_job) | JobBody::Docx(doc_job) => {
                 doc_job.document(&self.files).map(|_| ())
             }
-            JobBody::Xlsx(_) => Ok(()),
+            JobBody::Xlsx(_) | JobBody::Image(_) => Ok(()),
+        }
+    }
+
+    /// Attaches the files sent with the job. An image job finds its source
+    /// among them now, so a missing or unreadable source is reported
+    /// before the job is queued.
+    pub fn attach(&mut self, files: crate::doc::Files) -> Result<(), Vec<FieldError>> {
+        self.files = files;
+        if let JobBody::Image(image) = &mut self.body {
+            let output = image.attach(&self.files).map_err(|e| vec![e])?;
+            if !self.filename_given {
+                self.filename = format!("{}.{}", image.stem(), output.extension());
+            }
+        }
+        Ok(())
+    }
+
+    /// The media type of the result.
+    pub fn content_type(&self) -> &'static str {
+        match &self.body {
+            JobBody::Image(image) => image
+                .output
+                .or(image.spec.output.format)
+                .map_or("application/octet-stream", |f| f.media_type()),
+            _ => self.format.content_type(),
         }
     }
 }
@@ -216,6 +247,7 @@ pub fn validate(request: JobRequest, templates: &Catalog) -> Result<Job, JobErro
     let Some(format) = format else {
         return Err(JobError::Invalid(diags.into_errors()));
     };
+    let filename_given = request.filename.is_some();
     let filename = request.filename.clone().unwrap_or_else(|| {
         let stem = request.template.as_deref().unwrap_or("document");
         format!("{stem}.{}", format.extension())
@@ -231,12 +263,13 @@ pub fn validate(request: JobRequest, templates: &Catalog) -> Result<Job, JobErro
             let fonts = templates.fonts().clone();
             document::validate(request, "docx", templates, &fonts, &mut diags).map(JobBody::Docx)
         }
+        Format::Image => image::validate(request, templates, &mut diags).map(JobBody::Image),
         // In the contract, not rendered yet: 501, unless the job is also
         // wrong in ways every format shares.
-        Format::Image | Format::Zip if diags.is_empty() => {
+        Format::Zip if diags.is_empty() => {
             return Err(JobError::NotImplemented(format));
         }
-        Format::Image | Format::Zip => None,
+        Format::Zip => None,
     };
 
     match body {
@@ -245,6 +278,7 @@ pub fn validate(request: JobRequest, templates: &Catalog) -> Result<Job, JobErro
             filename,
             body,
             files: crate::doc::Files::new(),
+            filename_given,
         }),
         _ => Err(JobError::Invalid(diags.into_errors())),
     }

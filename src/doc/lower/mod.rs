@@ -17,6 +17,7 @@ mod attrs;
 mod blocks;
 mod cells;
 mod image;
+pub use image::base64;
 mod inline;
 mod page;
 mod style;
