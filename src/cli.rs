@@ -60,6 +60,12 @@ pub struct ServeArgs {
     /// Largest request body (e.g. 32MiB, 500KB, 1048576).
     #[arg(long, env = "DOCSMITH_MAX_BODY", default_value = "32MiB", value_parser = parse_size)]
     pub max_body: usize,
+    /// Largest request body of POST /v1/images (image uploads).
+    #[arg(long, env = "DOCSMITH_MAX_UPLOAD", default_value = "256MiB", value_parser = parse_size)]
+    pub max_upload: usize,
+    /// Most image files one POST /v1/images may carry.
+    #[arg(long, env = "DOCSMITH_MAX_IMAGE_FILES", default_value_t = 100)]
+    pub max_image_files: usize,
     /// Time limit per job, queueing included (e.g. 60s, 500ms, 2m).
     #[arg(long, env = "DOCSMITH_JOB_TIMEOUT", default_value = "60s", value_parser = parse_duration)]
     pub job_timeout: Duration,
@@ -198,6 +204,8 @@ fn serve(args: ServeArgs) -> ExitCode {
         max_body: args.max_body,
         job_timeout: args.job_timeout,
         retry_after_secs: defaults.retry_after_secs,
+        max_upload: args.max_upload,
+        max_image_files: args.max_image_files,
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -53,6 +53,9 @@ pub enum RenderError {
     /// The PDF writer failed on something validation let through.
     #[error("pdf: {0}")]
     Pdf(String),
+    /// The worker pool had no room for the job (503).
+    #[error("all workers are busy and the queue is full")]
+    Overloaded(u64),
     /// An image encoder refused what docsmith gave it: a bug.
     #[error("image: {0}")]
     Image(String),
@@ -75,11 +78,30 @@ impl RenderError {
                 Problem::overloaded("the job was cancelled (the service is shutting down)", 1)
             }
             RenderError::Invalid(errors) => Problem::invalid_job(errors.clone()),
+            RenderError::Overloaded(retry_after) => {
+                Problem::overloaded("all workers are busy and the queue is full", *retry_after)
+            }
             RenderError::Io(_)
             | RenderError::Xlsx(_)
             | RenderError::Pdf(_)
             | RenderError::Image(_)
             | RenderError::Panicked(_) => Problem::internal(),
+        }
+    }
+}
+
+impl RenderError {
+    /// The `outcome` label of the job duration metric.
+    pub fn outcome(&self) -> &'static str {
+        match self {
+            RenderError::Interrupted(_) => "interrupted",
+            RenderError::Io(_) => "client_gone",
+            RenderError::Invalid(_) => "invalid",
+            RenderError::Overloaded(_) => "overloaded",
+            RenderError::Xlsx(_)
+            | RenderError::Pdf(_)
+            | RenderError::Image(_)
+            | RenderError::Panicked(_) => "error",
         }
     }
 }

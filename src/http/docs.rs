@@ -20,6 +20,7 @@ Errors are RFC 9457 problem documents whose `errors[]` point into the job with J
     paths(
         super::render::render,
         super::render::validate,
+        super::images::convert,
         super::templates::list,
         super::templates::get,
         super::healthz,
@@ -31,6 +32,7 @@ Errors are RFC 9457 problem documents whose `errors[]` point into the job with J
         super::templates::TemplateList, crate::templates::TemplateInfo)),
     tags(
         (name = "render", description = "Render and validate jobs"),
+        (name = "images", description = "Convert, resize and compress uploaded images"),
         (name = "templates", description = "The templates jobs can name"),
         (name = "operations", description = "Health, readiness, metrics and this document"),
     )

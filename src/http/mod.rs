@@ -3,6 +3,7 @@
 
 mod disposition;
 mod docs;
+mod images;
 mod problem;
 mod prom;
 mod render;
@@ -46,6 +47,10 @@ pub struct ServiceConfig {
     pub job_timeout: Duration,
     /// `Retry-After` seconds sent with 503.
     pub retry_after_secs: u64,
+    /// Largest request body of `POST /v1/images`, in bytes.
+    pub max_upload: usize,
+    /// Most files one `POST /v1/images` may carry.
+    pub max_image_files: usize,
 }
 
 impl Default for ServiceConfig {
@@ -56,6 +61,8 @@ impl Default for ServiceConfig {
             max_body: 32 * 1024 * 1024,
             job_timeout: Duration::from_secs(60),
             retry_after_secs: 1,
+            max_upload: 256 * 1024 * 1024,
+            max_image_files: 100,
         }
     }
 }
@@ -109,6 +116,10 @@ pub fn app(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/v1/render", post(render::render))
         .route("/v1/validate", post(render::validate))
+        .route(
+            "/v1/images",
+            post(images::convert).layer(DefaultBodyLimit::max(state.config.max_upload)),
+        )
         .route("/v1/templates", get(templates::list))
         .route("/v1/templates/{name}", get(templates::get))
         .route("/healthz", get(healthz))

@@ -106,7 +106,7 @@ fn unsupported_media_type(detail: &str) -> Problem {
 }
 
 /// A problem for a body that could not be read (too large, broken multipart).
-fn body_problem(status: u16, detail: &str) -> Problem {
+pub(super) fn body_problem(status: u16, detail: &str) -> Problem {
     match status {
         413 => Problem::new(413, "body-too-large", "Request body too large", detail),
         400 => Problem::new(400, "malformed-body", "Malformed request body", detail),
@@ -210,7 +210,7 @@ async fn run(state: &AppState, job: Job, deadline: Instant) -> Response {
     let guard = CancelOnDrop(cancel.clone());
     let ctx = RenderCtx::new(cancel, Some(deadline));
     let started = Arc::new(AtomicBool::new(false));
-    let (tx, mut rx) = mpsc::channel(stream::CHANNEL_CAPACITY);
+    let (tx, rx) = mpsc::channel(stream::CHANNEL_CAPACITY);
     let span = tracing::Span::current();
     let task = {
         let started = Arc::clone(&started);
@@ -236,15 +236,7 @@ async fn run(state: &AppState, job: Job, deadline: Instant) -> Response {
                 Err(err) => {
                     report_failure(err);
                     sink.fail(err.to_problem());
-                    match err {
-                        RenderError::Interrupted(_) => "interrupted",
-                        RenderError::Io(_) => "client_gone",
-                        RenderError::Invalid(_) => "invalid",
-                        RenderError::Xlsx(_)
-                        | RenderError::Pdf(_)
-                        | RenderError::Image(_)
-                        | RenderError::Panicked(_) => "error",
-                    }
+                    err.outcome()
                 }
             };
             metrics::histogram!("docsmith_job_duration_seconds", "format" => format, "outcome" => outcome)
@@ -259,6 +251,39 @@ async fn run(state: &AppState, job: Job, deadline: Instant) -> Response {
         );
     }
 
+    let delivery = Delivery {
+        content_type,
+        disposition,
+        format,
+    };
+    answer(state, rx, guard, &started, deadline, &delivery).await
+}
+
+/// How a successful result is sent.
+pub(super) struct Delivery {
+    pub content_type: &'static str,
+    pub disposition: String,
+    /// The metrics label.
+    pub format: &'static str,
+}
+
+/// Turns the worker's first message into the response: a problem, a whole
+/// document, or a stream of the rest of the channel. `started` says whether
+/// the work left the queue (running out of time before is a 503).
+pub(super) async fn answer(
+    state: &AppState,
+    mut rx: mpsc::Receiver<Msg>,
+    guard: CancelOnDrop,
+    started: &AtomicBool,
+    deadline: Instant,
+    delivery: &Delivery,
+) -> Response {
+    let Delivery {
+        content_type,
+        disposition,
+        format,
+    } = delivery;
+    let (content_type, format) = (*content_type, *format);
     let first = match tokio::time::timeout_at(deadline.into(), rx.recv()).await {
         Ok(Some(msg)) => msg,
         Ok(None) => {
@@ -283,11 +308,11 @@ async fn run(state: &AppState, job: Job, deadline: Instant) -> Response {
             metrics::counter!("docsmith_bytes_out_total", "format" => format)
                 .increment(bytes.len() as u64);
             drop(guard);
-            document_response(Body::from(bytes), content_type, &disposition)
+            document_response(Body::from(bytes), content_type, disposition)
         }
         Msg::Chunk(bytes) => {
             let body = Body::from_stream(stream::body_stream(bytes, rx, guard, format));
-            document_response(body, content_type, &disposition)
+            document_response(body, content_type, disposition)
         }
     }
 }
@@ -305,11 +330,12 @@ fn overloaded(state: &AppState, reason: &'static str, detail: &str) -> Response 
     Problem::overloaded(detail, state.config.retry_after_secs).into_response()
 }
 
-fn report_failure(err: &RenderError) {
+pub(super) fn report_failure(err: &RenderError) {
     match err {
         RenderError::Interrupted(why) => tracing::warn!(%why, "job interrupted"),
         RenderError::Io(io) => tracing::info!(error = %io, "output closed early"),
         RenderError::Invalid(errors) => tracing::info!(problems = errors.len(), "invalid document"),
+        RenderError::Overloaded(_) => tracing::info!("no room on the worker pool"),
         RenderError::Xlsx(_)
         | RenderError::Pdf(_)
         | RenderError::Image(_)

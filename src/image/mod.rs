@@ -10,6 +10,7 @@
 //! with the pixels (or is converted to sRGB where the output cannot carry
 //! it).
 
+pub mod batch;
 mod decode;
 mod encode;
 pub mod geometry;
