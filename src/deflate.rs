@@ -1,6 +1,6 @@
 //! Deflate at a fast level with a compressor that is reused: setting one up
 //! (a few hundred KB of zeroed tables) costs more than compressing a small
-//! page or package part. The PDF writer and the DOCX package writer keep one
+//! page or package part. The PDF writer and the ZIP writer (`archive`) keep one
 //! per thread.
 
 /// A reusable deflate compressor: zlib-wrapped (PDF `FlateDecode`) or raw

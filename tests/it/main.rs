@@ -4,6 +4,8 @@
 mod cli;
 mod docx;
 mod http;
+mod images;
+mod images_http;
 mod pdf;
 mod serve;
 mod support;
