@@ -73,6 +73,15 @@ impl OutputFormat {
         }
     }
 
+    /// Largest width or height the format can hold.
+    pub fn max_side(self) -> u32 {
+        match self {
+            OutputFormat::Jpeg => 65_500,
+            OutputFormat::Webp => 16_383,
+            OutputFormat::Png | OutputFormat::Avif => 65_535,
+        }
+    }
+
     pub fn has_alpha(self) -> bool {
         !matches!(self, OutputFormat::Jpeg)
     }
@@ -303,6 +312,15 @@ pub enum ImageError {
     Damaged { format: InputFormat, detail: String },
     #[error("the {0} image is truncated")]
     Truncated(InputFormat),
+    #[error(
+        "the result would be {width} × {height} pixels; {format} holds at most {max} pixels a side"
+    )]
+    TooLargeForFormat {
+        width: u32,
+        height: u32,
+        format: &'static str,
+        max: u32,
+    },
     #[error("{0}")]
     Interrupted(#[from] Interrupted),
     /// An encoder refused pixels docsmith gave it: a bug.
@@ -355,6 +373,16 @@ pub fn convert(
         (raw_w, raw_h)
     };
     let plan = geometry::Plan::new(upright.0, upright.1, &spec.resize);
+    let output = spec.output_for(format);
+    let (width, height) = plan.canvas;
+    if width.max(height) > output.max_side() {
+        return Err(ImageError::TooLargeForFormat {
+            width,
+            height,
+            format: output.as_str(),
+            max: output.max_side(),
+        });
+    }
     let (crop, scaled) = plan.raw(orientation, (raw_w, raw_h));
     // The decoder may shrink while decoding (JPEG DCT scaling) when the
     // resampler has at least twice as much left to do.
@@ -367,7 +395,6 @@ pub fn convert(
         height: upright.1,
         bytes: bytes.len(),
     };
-    let output = spec.output_for(format);
     let pixels = pixels::prepare(
         decoded,
         &plan,
