@@ -395,16 +395,7 @@ pub fn convert(
         height: upright.1,
         bytes: bytes.len(),
     };
-    let pixels = pixels::prepare(
-        decoded,
-        &plan,
-        crop,
-        scaled,
-        (raw_w, raw_h),
-        orientation,
-        spec,
-        output,
-    )?;
+    let pixels = pixels::prepare(decoded, &plan, (raw_w, raw_h), orientation, spec, output)?;
     ctx.check()?;
     let (width, height) = (pixels.image.width(), pixels.image.height());
     ctx.check()?;

@@ -20,18 +20,17 @@ pub struct Pixels {
     pub exif: Option<Vec<u8>>,
 }
 
-/// Runs the plan on `decoded`. `crop` is in the stored frame at full size
-/// `raw`; the decoded image may be smaller (DCT scaling).
+/// Runs the plan on `decoded`, an image stored at full size `raw` and shown
+/// in `orientation`; the decoded image may be smaller (DCT scaling).
 pub fn prepare(
     decoded: Decoded,
     plan: &Plan,
-    crop: Rect,
-    scaled: (u32, u32),
     raw: (u32, u32),
     orientation: Orientation,
     spec: &Spec,
     output: OutputFormat,
 ) -> Result<Pixels, ImageError> {
+    let (crop, scaled) = plan.raw(orientation, raw);
     let Decoded {
         image,
         mut icc,
@@ -51,10 +50,10 @@ pub fn prepare(
     {
         icc = None;
     }
-    if icc.is_some() && (spec.output.icc == Icc::Srgb || output == OutputFormat::Avif) {
-        if let Some(profile) = icc.take() {
-            to_srgb(&mut image, &profile);
-        }
+    if (spec.output.icc == Icc::Srgb || output == OutputFormat::Avif)
+        && let Some(profile) = icc.take()
+    {
+        to_srgb(&mut image, &profile);
     }
 
     let background = spec.output.background.unwrap_or(spec.resize.background);

@@ -86,7 +86,10 @@ fn ramp(width: u32, height: u32) -> RgbImage {
 
 /// The regions compared between input and output: inside the red block,
 /// inside the blue block, and the middle of the gradient.
-fn regions(w: u32, h: u32) -> [(&'static str, (u32, u32, u32, u32)); 3] {
+/// A rectangle: left, top, right, bottom (exclusive).
+type Region = (u32, u32, u32, u32);
+
+fn regions(w: u32, h: u32) -> [(&'static str, Region); 3] {
     [
         (
             "red block",
@@ -202,7 +205,7 @@ fn image_format(format: OutputFormat) -> ImageFormat {
     }
 }
 
-fn mean(image: &RgbImage, (x0, y0, x1, y1): (u32, u32, u32, u32)) -> [f64; 3] {
+fn mean(image: &RgbImage, (x0, y0, x1, y1): Region) -> [f64; 3] {
     let mut sum = [0.0; 3];
     for y in y0..y1 {
         for x in x0..x1 {
@@ -1175,7 +1178,9 @@ fn icc_srgb_converts_the_pixels_and_drops_the_profile() {
 #[test]
 fn fits_give_the_expected_sizes() {
     let input = encode(&picture(64, 48), ImageFormat::Png);
-    let cases: &[(Option<u32>, Option<u32>, Fit, bool, (u32, u32))] = &[
+    // width, height, fit, upscale → size
+    type Case = (Option<u32>, Option<u32>, Fit, bool, (u32, u32));
+    let cases: &[Case] = &[
         (Some(32), Some(32), Fit::Inside, false, (32, 24)),
         (Some(100), Some(30), Fit::Inside, false, (40, 30)),
         (Some(128), Some(128), Fit::Inside, false, (64, 48)),
