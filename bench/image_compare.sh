@@ -97,29 +97,8 @@ IMAGE_TIMING="${DOCSMITH_IMAGE_TIMING:-$ROOT/target/release/examples/image_timin
 if ! has_tool docsmith; then
     DS_STATUS=skipped
     DS_NOTE="not run: TOOLS=\"$TOOLS\""
-elif [[ -z ${DOCSMITH_IMAGE_TIMING:-} && (${BUILD:-0} == 1 || ! -x $IMAGE_TIMING) ]]; then
-    if [[ ! -f $ROOT/examples/image_timing.rs && ! -f $ROOT/examples/image_timing/main.rs ]]; then
-        DS_STATUS=missing
-        DS_NOTE="MISSING: examples/image_timing.rs does not exist yet, so there is no docsmith number and no ratio"
-        log "==================================================================="
-        log "docsmith side MISSING: examples/image_timing.rs does not exist yet."
-        log "Running the peers only; the report has no docsmith row or ratios."
-        log "==================================================================="
-    else
-        command -v cargo >/dev/null 2>&1 || die "cargo not found"
-        log "cargo build --release --example image_timing (log: ${BUILD_LOG#"$ROOT"/})"
-        if ! cargo build --release --example image_timing >"$BUILD_LOG" 2>&1; then
-            tail -n 30 "$BUILD_LOG" >&2
-            DS_STATUS="build failed"
-            DS_NOTE="BUILD FAILED: cargo build --release --example image_timing (see ${BUILD_LOG#"$ROOT"/}); peers only"
-            log "docsmith build FAILED; running the peers only"
-        fi
-    fi
-fi
-if [[ $DS_STATUS == ok && ! -x $IMAGE_TIMING ]]; then
-    DS_STATUS=missing
-    DS_NOTE="MISSING: $IMAGE_TIMING is not an executable"
-    log "docsmith side MISSING: $IMAGE_TIMING"
+else
+    ensure_timing_example image_timing "$IMAGE_TIMING" "${DOCSMITH_IMAGE_TIMING:-}" 0 "$BUILD_LOG"
 fi
 if [[ $DS_STATUS == ok && -z ${DOCSMITH_IMAGE_TIMING:-} ]]; then
     newer="$(find "$ROOT/src" "$ROOT/examples" "$ROOT/Cargo.toml" -newer "$IMAGE_TIMING" \( -name '*.rs' -o -name Cargo.toml \) 2>/dev/null | head -n 1)"
@@ -224,11 +203,4 @@ VIPS_THREADS="$(grep -ho '"vips_concurrency": *[0-9?"]*' "${run_files[@]}" 2>/de
 
 cat "$REPORT"
 log "report written to ${REPORT#"$ROOT"/}; raw lines: ${RAW#"$ROOT"/}"
-rc=0
-case $DS_STATUS in
-    ok | skipped) ;;
-    *) log "docsmith side: $DS_NOTE"; rc=1 ;;
-esac
-if [[ $TABLE_RC == 2 ]]; then log "STRICT=1 and a target was missed"; ((rc)) || rc=2; fi
-((TABLE_RC == 0 || TABLE_RC == 2)) || { log "table script failed (exit $TABLE_RC)"; rc=1; }
-exit "$rc"
+compare_exit 0 "$TABLE_RC"

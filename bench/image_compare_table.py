@@ -28,9 +28,10 @@ from __future__ import annotations
 import argparse
 import json
 import pathlib
-import re
 import statistics
 import sys
+
+from jsonl_rounds import read_round_objects
 
 OPS = ["jpeg", "webp", "avif"]
 ORDER = ["docsmith", "pyvips", "pillow"]
@@ -44,31 +45,18 @@ TARGETS = {("jpeg", "pyvips"): 1.0, ("jpeg", "pillow"): 2.0}
 
 def read_lines(paths: list[str]):
     samples, unavailable, versions = [], {}, {}
-    for p in paths:
-        m = re.match(r"r(\d+)\.", pathlib.Path(p).name)
-        file_round = int(m.group(1)) if m else 0
-        for line in pathlib.Path(p).read_text(encoding="utf-8", errors="replace").splitlines():
-            line = line.strip()
-            if not line.startswith("{"):
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError:
-                continue
-            if not isinstance(obj, dict):
-                continue
-            obj.setdefault("round", file_round)
-            if "versions" in obj and isinstance(obj["versions"], dict):
-                for k, v in obj["versions"].items():
-                    versions.setdefault(k, v)
+    for obj in read_round_objects(paths):
+        if "versions" in obj and isinstance(obj["versions"], dict):
+            for k, v in obj["versions"].items():
+                versions.setdefault(k, v)
+            samples.append(obj)
+        elif "tool" in obj and "unavailable" in obj:
+            unavailable[(obj.get("op", "?"), obj["tool"])] = str(obj["unavailable"])
+            samples.append(obj)
+        elif "tool" in obj and "op" in obj and "file" in obj and isinstance(obj.get("ms"), list):
+            obj["ms"] = [float(x) for x in obj["ms"]]
+            if obj["ms"]:
                 samples.append(obj)
-            elif "tool" in obj and "unavailable" in obj:
-                unavailable[(obj.get("op", "?"), obj["tool"])] = str(obj["unavailable"])
-                samples.append(obj)
-            elif "tool" in obj and "op" in obj and "file" in obj and isinstance(obj.get("ms"), list):
-                obj["ms"] = [float(x) for x in obj["ms"]]
-                if obj["ms"]:
-                    samples.append(obj)
     return samples, unavailable, versions
 
 

@@ -2,7 +2,8 @@
 # Shared helpers for the bench/*.sh scripts. Source it; don't run it.
 #
 # Sets: BENCH_DIR (this directory), ROOT (repo root), OUT_DIR (bench/out),
-#       VENV_PY (after ensure_venv), DOCSMITH (after ensure_docsmith).
+#       VENV_PY (after ensure_venv), DOCSMITH (after ensure_docsmith),
+#       DS_STATUS / DS_NOTE (ensure_timing_example, on failure).
 
 BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$BENCH_DIR/.." && pwd)"
@@ -90,6 +91,55 @@ ensure_docsmith() {
         fi
     fi
     [[ -x $DOCSMITH ]] || die "docsmith binary not found: $DOCSMITH"
+}
+
+# ensure_timing_example NAME BIN PREBUILT BUILD_DEFAULT BUILD_LOG [CARGO_ARG...] :
+# the docsmith side of a *_compare.sh, for a caller whose DS_STATUS is ok.
+#   NAME           the release example (pdf_timing, image_timing)
+#   BIN            its binary (the user's prebuilt one, or target/release/examples/NAME)
+#   PREBUILT       non-empty = BIN was given by the user: never built here
+#   BUILD_DEFAULT  BUILD when unset (1 = always `cargo build`, a no-op when up
+#                  to date; 0 = only when BIN is not an executable)
+#   BUILD_LOG      cargo's output
+#   CARGO_ARG...   more for `cargo build --release --example NAME` (--bin docsmith)
+# On a failed build: DS_STATUS="build failed" and DS_NOTE (the caller runs the
+# peers only); then, when BIN is not an executable, DS_STATUS=missing.
+# shellcheck disable=SC2034  # DS_NOTE is the caller's
+ensure_timing_example() {
+    local name=$1 bin=$2 prebuilt=$3 build_default=$4 build_log=$5
+    shift 5
+    local build_args=(build --release --example "$name" "$@")
+    if [[ -z $prebuilt && (${BUILD:-$build_default} == 1 || ! -x $bin) ]]; then
+        command -v cargo >/dev/null 2>&1 || die "cargo not found"
+        log "cargo ${build_args[*]} (log: ${build_log#"$ROOT"/})"
+        if ! cargo "${build_args[@]}" >"$build_log" 2>&1; then
+            tail -n 30 "$build_log" >&2
+            DS_STATUS="build failed"
+            DS_NOTE="BUILD FAILED: cargo ${build_args[*]} (see ${build_log#"$ROOT"/}); peers only"
+            log "docsmith build FAILED; running the peers only"
+        fi
+    fi
+    if [[ $DS_STATUS == ok && ! -x $bin ]]; then
+        DS_STATUS=missing
+        DS_NOTE="MISSING: $bin is not an executable"
+        log "docsmith side MISSING: $bin"
+    fi
+}
+
+# compare_exit RC TABLE_RC : the exit of a *_compare.sh once its report is
+# written. RC is 0, or 1 when one of the caller's own checks failed; it becomes
+# 1 when the docsmith side failed (DS_STATUS neither ok nor skipped; DS_NOTE is
+# logged) or the table script did (TABLE_RC neither 0 nor 2), else 2 when
+# TABLE_RC is 2 (STRICT=1 and a target missed).
+compare_exit() {
+    local rc=$1 table_rc=$2
+    case $DS_STATUS in
+        ok | skipped) ;;
+        *) log "docsmith side: $DS_NOTE"; rc=1 ;;
+    esac
+    if [[ $table_rc == 2 ]]; then log "STRICT=1 and a target was missed"; ((rc)) || rc=2; fi
+    ((table_rc == 0 || table_rc == 2)) || { log "table script failed (exit $table_rc)"; rc=1; }
+    exit "$rc"
 }
 
 # gen_job ROWS PATH : (re)generate a job file unless a current one is cached.

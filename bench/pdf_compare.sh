@@ -70,22 +70,10 @@ elif [[ -z ${DOCSMITH_PDF_TIMING:-} && ! -f $ROOT/examples/pdf_timing.rs && ! -f
     log "docsmith side MISSING: examples/pdf_timing.rs does not exist yet."
     log "Running the peers only; the report has no docsmith row or ratios."
     log "==================================================================="
-elif [[ -z ${DOCSMITH_PDF_TIMING:-} && (${BUILD:-1} == 1 || ! -x $PDF_TIMING) ]]; then
-    command -v cargo >/dev/null 2>&1 || die "cargo not found"
-    build_args=(build --release --example pdf_timing)
-    [[ -n ${DOCSMITH_BIN:-} ]] || build_args+=(--bin docsmith)
-    log "cargo ${build_args[*]} (log: ${BUILD_LOG#"$ROOT"/})"
-    if ! cargo "${build_args[@]}" >"$BUILD_LOG" 2>&1; then
-        tail -n 30 "$BUILD_LOG" >&2
-        DS_STATUS="build failed"
-        DS_NOTE="BUILD FAILED: cargo ${build_args[*]} (see ${BUILD_LOG#"$ROOT"/}); peers only"
-        log "docsmith build FAILED; running the peers only"
-    fi
-fi
-if [[ $DS_STATUS == ok && ! -x $PDF_TIMING ]]; then
-    DS_STATUS=missing
-    DS_NOTE="MISSING: $PDF_TIMING is not an executable"
-    log "docsmith side MISSING: $PDF_TIMING"
+else
+    also_build=()
+    [[ -n ${DOCSMITH_BIN:-} ]] || also_build=(--bin docsmith)
+    ensure_timing_example pdf_timing "$PDF_TIMING" "${DOCSMITH_PDF_TIMING:-}" 1 "$BUILD_LOG" "${also_build[@]}"
 fi
 
 # run_docsmith ROUND : one pdf_timing run -> $WORK/rROUND.docsmith
@@ -196,10 +184,4 @@ log "report written to ${REPORT#"$ROOT"/}; raw lines: ${RAW#"$ROOT"/}"
 rc=0
 [[ $CHECK_OK == 1 ]] || { log "PDF check failed (see above)"; rc=1; }
 [[ -z $DS_RENDER_NOTE ]] || { log "$DS_RENDER_NOTE"; rc=1; }
-case $DS_STATUS in
-    ok | skipped) ;;
-    *) log "docsmith side: $DS_NOTE"; rc=1 ;;
-esac
-if [[ $TABLE_RC == 2 ]]; then log "STRICT=1 and a target was missed"; ((rc)) || rc=2; fi
-((TABLE_RC == 0 || TABLE_RC == 2)) || { log "table script failed (exit $TABLE_RC)"; rc=1; }
-exit "$rc"
+compare_exit "$rc" "$TABLE_RC"

@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import pathlib
-import re
 import statistics
 import sys
+
+from jsonl_rounds import read_round_objects
 
 TARGETS = {"weasyprint": 150.0, "reportlab": 10.0, "reportlab_segno": 10.0}
 LABELS = {
@@ -34,21 +34,7 @@ ORDER = ["docsmith", "weasyprint", "reportlab", "reportlab_segno"]
 
 
 def read_rounds(paths: list[str]) -> list[dict]:
-    rows = []
-    for p in paths:
-        m = re.match(r"r(\d+)\.", pathlib.Path(p).name)
-        rnd = int(m.group(1)) if m else 0
-        for line in pathlib.Path(p).read_text(encoding="utf-8", errors="replace").splitlines():
-            line = line.strip()
-            if not line.startswith("{"):
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError:
-                continue
-            if isinstance(obj, dict) and "tool" in obj and "median_ms" in obj:
-                obj["round"] = rnd
-                rows.append(obj)
+    rows = [obj for obj in read_round_objects(paths, line_round_wins=False) if "tool" in obj and "median_ms" in obj]
     return sorted(rows, key=lambda r: r["round"])
 
 

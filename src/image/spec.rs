@@ -96,28 +96,30 @@ pub fn validate_output(value: Option<&Value>, pointer: &str, diags: &mut Diagnos
     }
     output.background = fields.colour("background");
 
-    let format = output.format;
-    let only_for = |field: &str, formats: &[OutputFormat]| {
-        fields.has(field) && format.is_some_and(|f| !formats.contains(&f))
-    };
-    let mut misplaced = Vec::new();
-    for (field, formats) in [
+    // Options given (and valid) for a format that does not read them.
+    let jpeg_webp_avif = &[OutputFormat::Jpeg, OutputFormat::Webp, OutputFormat::Avif][..];
+    let given = [
+        ("quality", output.quality.is_some(), jpeg_webp_avif),
+        ("progressive", output.progressive, &[OutputFormat::Jpeg][..]),
+        ("lossless", output.lossless, &[OutputFormat::Webp][..]),
         (
-            "quality",
-            &[OutputFormat::Jpeg, OutputFormat::Webp, OutputFormat::Avif][..],
+            "optimize",
+            output.optimize.is_some(),
+            &[OutputFormat::Png][..],
         ),
-        ("progressive", &[OutputFormat::Jpeg][..]),
-        ("lossless", &[OutputFormat::Webp][..]),
-        ("optimize", &[OutputFormat::Png][..]),
-        ("effort", &[OutputFormat::Webp, OutputFormat::Avif][..]),
-    ] {
-        if only_for(field, formats) {
-            let list: Vec<&str> = formats.iter().map(|f| f.as_str()).collect();
-            misplaced.push((field, list.join(", ")));
+        (
+            "effort",
+            output.effort.is_some(),
+            &[OutputFormat::Webp, OutputFormat::Avif][..],
+        ),
+    ];
+    if let Some(format) = output.format {
+        for (field, present, formats) in given {
+            if present && !formats.contains(&format) {
+                let list: Vec<&str> = formats.iter().map(|f| f.as_str()).collect();
+                fields.error(field, format!("only used by {} output", list.join(", ")));
+            }
         }
-    }
-    for (field, list) in misplaced {
-        fields.error(field, format!("only used by {list} output"));
     }
     if output.format == Some(OutputFormat::Webp) && output.effort.is_some_and(|e| e > 6) {
         fields.error("effort", "WebP effort is 0 to 6");
@@ -131,7 +133,6 @@ pub fn validate_output(value: Option<&Value>, pointer: &str, diags: &mut Diagnos
 struct Fields<'a, 'd> {
     map: Map<String, Value>,
     pointer: &'a str,
-    taken: Vec<String>,
     diags: &'d mut Diagnostics,
 }
 
@@ -145,7 +146,6 @@ impl<'a, 'd> Fields<'a, 'd> {
             Value::Object(map) => Some(Fields {
                 map: map.clone(),
                 pointer,
-                taken: Vec::new(),
                 diags,
             }),
             Value::Null => None,
@@ -156,13 +156,8 @@ impl<'a, 'd> Fields<'a, 'd> {
         }
     }
 
-    fn has(&self, name: &str) -> bool {
-        self.taken.iter().any(|t| t == name) || self.map.contains_key(name)
-    }
-
     fn take(&mut self, name: &str) -> Option<Value> {
         let value = self.map.remove(name)?;
-        self.taken.push(name.to_owned());
         if value.is_null() { None } else { Some(value) }
     }
 

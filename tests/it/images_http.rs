@@ -60,6 +60,15 @@ fn upload(parts: &[Part<'_>]) -> Request<Body> {
         .expect("request")
 }
 
+fn assert_ok(reply: &Reply) {
+    assert_eq!(
+        reply.status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&reply.body)
+    );
+}
+
 fn unzip(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
     let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).expect("a readable ZIP");
     (0..archive.len())
@@ -87,12 +96,7 @@ async fn a_batch_comes_back_as_a_zip_with_a_manifest() {
         Part::Field("width", "40"),
     ];
     let reply = send(&state, upload(&parts)).await;
-    assert_eq!(
-        reply.status,
-        StatusCode::OK,
-        "{}",
-        String::from_utf8_lossy(&reply.body)
-    );
+    assert_ok(&reply);
     assert_eq!(reply.header("content-type"), "application/zip");
     assert!(reply.header("content-disposition").contains("images.zip"));
 
@@ -146,12 +150,7 @@ async fn one_file_comes_back_as_an_image() {
         Part::Field("background", "#ff0000"),
     ];
     let reply = send(&state, upload(&parts)).await;
-    assert_eq!(
-        reply.status,
-        StatusCode::OK,
-        "{}",
-        String::from_utf8_lossy(&reply.body)
-    );
+    assert_ok(&reply);
     assert_eq!(reply.header("content-type"), "image/png");
     assert!(reply.header("content-disposition").contains("scan.png"));
     let decoded = image::load_from_memory(&reply.body)
