@@ -151,6 +151,9 @@ impl From<ImageError> for RenderError {
         match err {
             ImageError::Interrupted(i) => RenderError::Interrupted(i),
             e @ ImageError::Encode { .. } => RenderError::Image(e.to_string()),
+            e @ (ImageError::ResultTooLarge { .. } | ImageError::TooLargeForFormat { .. }) => {
+                RenderError::Invalid(vec![FieldError::new("/resize", e.to_string())])
+            }
             e => RenderError::Invalid(vec![FieldError::new("/source", e.to_string())]),
         }
     }

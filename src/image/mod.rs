@@ -321,6 +321,8 @@ pub enum ImageError {
         format: &'static str,
         max: u32,
     },
+    #[error("the result would be {width} × {height} pixels; at most {max} pixels are accepted")]
+    ResultTooLarge { width: u32, height: u32, max: u64 },
     #[error("{0}")]
     Interrupted(#[from] Interrupted),
     /// An encoder refused pixels docsmith gave it: a bug.
@@ -375,6 +377,15 @@ pub fn convert(
     let plan = geometry::Plan::new(upright.0, upright.1, &spec.resize);
     let output = spec.output_for(format);
     let (width, height) = plan.canvas;
+    // Enlarging is held to the input limit too: a tiny input must not
+    // become a huge canvas.
+    if u64::from(width) * u64::from(height) > limits.max_pixels {
+        return Err(ImageError::ResultTooLarge {
+            width,
+            height,
+            max: limits.max_pixels,
+        });
+    }
     if width.max(height) > output.max_side() {
         return Err(ImageError::TooLargeForFormat {
             width,

@@ -672,6 +672,35 @@ fn dct_scaled_jpeg_downsizing_keeps_the_picture() {
         assert_close(mean(&out, region), mean(&small, region), 12.0, name);
     }
 
+    // The decoder shrinks only while the resampler keeps at least a factor
+    // of two: the result matches a Lanczos3 resize of the full-size decode
+    // (decoding at 1/8 straight to the target size is off by 13 and more
+    // on the stripes' edges).
+    let stripes = RgbImage::from_fn(w, h, |x, y| {
+        let wave = |p: f64| (128.0 + 100.0 * (std::f64::consts::TAU * p).sin()) as u8;
+        Rgb([
+            wave(f64::from(x) / 40.0),
+            wave(f64::from(y) / 28.0),
+            wave(f64::from(x + y) / 60.0),
+        ])
+    });
+    let striped = encode(&stripes, ImageFormat::Jpeg);
+    let full = decode_rgb(&striped, ImageFormat::Jpeg, "full size");
+    // Decoded at 1/4 and at 1/2.
+    for (width, height) in [(80, 60), (160, 120)] {
+        let what = format!("640 → {width}");
+        let mut spec = resized(Some(width), None, Fit::Inside);
+        spec.output.format = Some(OutputFormat::Png);
+        let out = decode_rgb(&run(&striped, &spec, &what).bytes, ImageFormat::Png, &what);
+        let reference =
+            image::imageops::resize(&full, width, height, image::imageops::FilterType::Lanczos3);
+        let (mean_diff, max_diff) = difference(&out, &reference);
+        assert!(
+            mean_diff < 2.5 && max_diff < 10,
+            "{what}: differs from a full-size Lanczos3 resize by {mean_diff:.2} on average, {max_diff} at most"
+        );
+    }
+
     // Cover with gravity: the kept part is the one the gravity names, in
     // the scaled-down decode too.
     for (gravity, red_at_top_left, blue_at_bottom_right) in
@@ -1653,6 +1682,41 @@ fn webp_output_at_the_largest_side_is_refused_as_invalid() {
     spec.resize.width = Some(16_383);
     let converted = convert(&input, &spec, &Limits::default(), &ctx()).expect("16,383 fits");
     assert_eq!((converted.width, converted.height), (16_383, 2));
+
+    // Without a resize the input's own size counts: a 20,000 px wide PNG
+    // fits PNG but neither WebP nor, at 70,000 px, JPEG.
+    for (width, output, max) in [
+        (20_000, OutputFormat::Webp, 16_383),
+        (70_000, OutputFormat::Jpeg, 65_500),
+    ] {
+        let wide = encode(&RgbImage::from_pixel(width, 1, Rgb(GREY)), ImageFormat::Png);
+        let what = format!("{width} px → {output:?}");
+        match refuse(&wide, &spec_for(output), &Limits::default(), &what) {
+            ImageError::TooLargeForFormat {
+                width: w, max: m, ..
+            } => assert_eq!((w, m), (width, max), "{what}"),
+            other => panic!("{what}: expected TooLargeForFormat, got {other:?}"),
+        }
+    }
+}
+
+/// `max_pixels` bounds the result too: a tiny image enlarged to
+/// 16,384 × 16,384 (`exact`, `cover`, `fill`, or `inside` with `upscale`)
+/// would make a 268-megapixel canvas (about 1 GB with alpha).
+#[test]
+fn enlarging_past_the_pixel_limit_is_refused() {
+    let input = encode(&picture(16, 12), ImageFormat::Png);
+    let limits = Limits {
+        max_pixels: 10_000,
+        ..Limits::default()
+    };
+    for fit in [Fit::Exact, Fit::Cover, Fit::Fill, Fit::Inside] {
+        let mut spec = resized(Some(200), Some(200), fit);
+        spec.resize.upscale = true;
+        let what = format!("16 × 12 → 200 × 200 {fit:?}");
+        let err = refuse(&input, &spec, &limits, &what);
+        assert!(err.is_input_error(), "{what}: {err:?}");
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -2212,6 +2276,20 @@ async fn image_job_problems_point_at_the_field() {
     .await;
     assert_invalid(&reply, "/source", "pixel bomb");
     assert!(started.elapsed() < BOUND, "{:?}", started.elapsed());
+
+    let job = json!({
+        "format": "image",
+        "source": "file:photo.png",
+        "resize": {"width": 16_384, "height": 2, "fit": "exact"},
+        "output": {"format": "webp"},
+    });
+    let reply = send(&state, multipart(&job, &[("photo.png", &png)])).await;
+    assert_eq!(
+        reply.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "wider than WebP holds: {}",
+        String::from_utf8_lossy(&reply.body)
+    );
 
     let job = json!({
         "format": "image",
