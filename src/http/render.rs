@@ -278,12 +278,8 @@ pub(super) async fn answer(
     deadline: Instant,
     delivery: &Delivery,
 ) -> Response {
-    let Delivery {
-        content_type,
-        disposition,
-        format,
-    } = delivery;
-    let (content_type, format) = (*content_type, *format);
+    let (content_type, format) = (delivery.content_type, delivery.format);
+    let disposition = delivery.disposition.as_str();
     let first = match tokio::time::timeout_at(deadline.into(), rx.recv()).await {
         Ok(Some(msg)) => msg,
         Ok(None) => {

@@ -33,7 +33,7 @@ pub struct Input {
 }
 
 /// What the archive's `manifest.json` says about one input.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct ManifestEntry {
     pub input: String,
     pub input_bytes: usize,
@@ -220,15 +220,7 @@ fn write_entry(
     let mut entry = ManifestEntry {
         input: input.name.clone(),
         input_bytes: input.bytes.len(),
-        input_format: None,
-        input_width: None,
-        input_height: None,
-        output: None,
-        format: None,
-        width: None,
-        height: None,
-        bytes: None,
-        error: None,
+        ..ManifestEntry::default()
     };
     match outcome {
         Ok(converted) => {
