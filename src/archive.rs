@@ -75,6 +75,7 @@ const CENTRAL_HEADER: u32 = 0x0201_4b50;
 const ZIP64_END: u32 = 0x0606_4b50;
 const ZIP64_LOCATOR: u32 = 0x0706_4b50;
 const END: u32 = 0x0605_4b50;
+const DATA_DESCRIPTOR: u32 = 0x0807_4b50;
 
 /// Header ID of the ZIP64 extended information extra field.
 const ZIP64_EXTRA: u16 = 0x0001;
@@ -84,6 +85,8 @@ const VERSION_CLASSIC: u16 = 20;
 const VERSION_ZIP64: u16 = 45;
 /// General-purpose flag bit 11: the name is UTF-8.
 const FLAG_UTF8: u16 = 1 << 11;
+/// General-purpose flag bit 3: CRC and sizes follow the data.
+const FLAG_DESCRIPTOR: u16 = 1 << 3;
 /// DOS date of 1980-01-01 (the time is 0, 00:00).
 const DOS_DATE: u16 = (1 << 5) | 1;
 /// A 32-bit field whose value is in the ZIP64 extra field or end record.
@@ -115,13 +118,8 @@ impl<W: Write> ZipWriter<W> {
     /// separators is the caller's job. A name over 65,535 bytes is an
     /// [`io::ErrorKind::InvalidInput`] error.
     pub fn add(&mut self, name: &str, data: &[u8], method: Method) -> io::Result<()> {
+        let name_len = name_length(name)?;
         let name = name.as_bytes();
-        let name_len = u16::try_from(name.len()).map_err(|_| {
-            io::Error::new(
-                io::ErrorKind::InvalidInput,
-                format!("a ZIP entry name of {} bytes (at most 65,535)", name.len()),
-            )
-        })?;
         let crc = crc32fast::hash(data);
         let deflated = match method {
             Method::Store => None,
@@ -177,6 +175,58 @@ impl<W: Write> ZipWriter<W> {
         self.out.write_all(body)?;
         self.written += (local.len() + body.len()) as u64;
 
+        self.record(&Record {
+            name,
+            version,
+            flags: FLAG_UTF8,
+            method: method_id,
+            crc,
+            size,
+            packed_size,
+            offset,
+        });
+        Ok(())
+    }
+
+    /// Starts an entry whose data is written as it comes (a nested archive
+    /// that is itself being streamed), stored as is. Its CRC and size
+    /// follow the data in a data descriptor, and since its size cannot be
+    /// known up front the local header always carries a ZIP64 field, so the
+    /// entry may grow past 4 GiB. Finish it with [`StreamedEntry::finish`];
+    /// dropped unfinished, it leaves a broken archive.
+    pub fn stream_stored(&mut self, name: &str) -> io::Result<StreamedEntry<'_, W>> {
+        let name_len = name_length(name)?;
+        let offset = self.written;
+        let mut local = Vec::with_capacity(30 + name.len() + 20);
+        put32(&mut local, LOCAL_HEADER);
+        put16(&mut local, VERSION_ZIP64);
+        put16(&mut local, FLAG_UTF8 | FLAG_DESCRIPTOR);
+        put16(&mut local, 0); // stored
+        put16(&mut local, 0); // time
+        put16(&mut local, DOS_DATE);
+        put32(&mut local, 0); // CRC, in the descriptor
+        put32(&mut local, IN_ZIP64_32);
+        put32(&mut local, IN_ZIP64_32);
+        put16(&mut local, name_len);
+        put16(&mut local, 20);
+        local.extend_from_slice(name.as_bytes());
+        put16(&mut local, ZIP64_EXTRA);
+        put16(&mut local, 16);
+        put64(&mut local, 0);
+        put64(&mut local, 0);
+        self.out.write_all(&local)?;
+        self.written += local.len() as u64;
+        Ok(StreamedEntry {
+            zip: self,
+            name: name.to_owned(),
+            offset,
+            crc: crc32fast::Hasher::new(),
+            size: 0,
+        })
+    }
+
+    /// Appends the central directory record of an entry just written.
+    fn record(&mut self, entry: &Record<'_>) {
         // The central record's ZIP64 field holds just the values that
         // overflow, in the order uncompressed size, compressed size, offset.
         let mut zip64 = Vec::new();
@@ -188,37 +238,41 @@ impl<W: Write> ZipWriter<W> {
                 value as u32
             }
         };
-        let size32 = field32(size);
-        let packed_size32 = field32(packed_size);
-        let offset32 = field32(offset);
+        let size32 = field32(entry.size);
+        let packed_size32 = field32(entry.packed_size);
+        let offset32 = field32(entry.offset);
         let central_extra_len = if zip64.is_empty() { 0 } else { 4 + zip64.len() };
+        let version = if zip64.is_empty() {
+            entry.version
+        } else {
+            VERSION_ZIP64
+        };
 
         let c = &mut self.central;
         put32(c, CENTRAL_HEADER);
         put16(c, version); // made by
         put16(c, version); // needed
-        put16(c, FLAG_UTF8);
-        put16(c, method_id);
+        put16(c, entry.flags);
+        put16(c, entry.method);
         put16(c, 0); // time
         put16(c, DOS_DATE);
-        put32(c, crc);
+        put32(c, entry.crc);
         put32(c, packed_size32);
         put32(c, size32);
-        put16(c, name_len);
+        put16(c, entry.name.len() as u16);
         put16(c, central_extra_len as u16);
         put16(c, 0); // comment
         put16(c, 0); // disk
         put16(c, 0); // internal attributes
         put32(c, 0); // external attributes
         put32(c, offset32);
-        c.extend_from_slice(name);
+        c.extend_from_slice(entry.name);
         if !zip64.is_empty() {
             put16(c, ZIP64_EXTRA);
             put16(c, zip64.len() as u16);
             c.extend_from_slice(&zip64);
         }
         self.entries += 1;
-        Ok(())
     }
 
     /// Bytes written so far.
@@ -281,6 +335,77 @@ impl<W: Write> ZipWriter<W> {
         self.out.flush()?;
         Ok(self.out)
     }
+}
+
+/// What the central directory says about one entry.
+struct Record<'a> {
+    name: &'a [u8],
+    /// "Version needed" of the local header.
+    version: u16,
+    flags: u16,
+    method: u16,
+    crc: u32,
+    size: u64,
+    packed_size: u64,
+    offset: u64,
+}
+
+/// An entry being written by [`ZipWriter::stream_stored`].
+pub struct StreamedEntry<'a, W: Write> {
+    zip: &'a mut ZipWriter<W>,
+    name: String,
+    offset: u64,
+    crc: crc32fast::Hasher,
+    size: u64,
+}
+
+impl<W: Write> Write for StreamedEntry<'_, W> {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        let n = self.zip.out.write(data)?;
+        self.crc.update(&data[..n]);
+        self.size += n as u64;
+        self.zip.written += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.zip.out.flush()
+    }
+}
+
+impl<W: Write> StreamedEntry<'_, W> {
+    /// Writes the data descriptor (CRC and 64-bit sizes, as the local
+    /// header's ZIP64 field calls for) and records the entry.
+    pub fn finish(self) -> io::Result<()> {
+        let crc = self.crc.finalize();
+        let mut descriptor = Vec::with_capacity(24);
+        put32(&mut descriptor, DATA_DESCRIPTOR);
+        put32(&mut descriptor, crc);
+        put64(&mut descriptor, self.size);
+        put64(&mut descriptor, self.size);
+        self.zip.out.write_all(&descriptor)?;
+        self.zip.written += descriptor.len() as u64;
+        self.zip.record(&Record {
+            name: self.name.as_bytes(),
+            version: VERSION_ZIP64,
+            flags: FLAG_UTF8 | FLAG_DESCRIPTOR,
+            method: 0,
+            crc,
+            size: self.size,
+            packed_size: self.size,
+            offset: self.offset,
+        });
+        Ok(())
+    }
+}
+
+fn name_length(name: &str) -> io::Result<u16> {
+    u16::try_from(name.len()).map_err(|_| {
+        io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("a ZIP entry name of {} bytes (at most 65,535)", name.len()),
+        )
+    })
 }
 
 fn put16(out: &mut Vec<u8>, v: u16) {
@@ -569,5 +694,46 @@ mod tests {
         assert!(has_zip64_end(&bytes));
         assert_eq!(end_record_count(&bytes), IN_ZIP64_16);
         check_with_tools(&bytes, "zip64-fields", cases.len());
+    }
+
+    #[test]
+    fn streamed_entries_read_back_beside_whole_ones() {
+        for (label, limits) in [
+            ("streamed", Limits::CLASSIC),
+            (
+                "streamed-zip64",
+                Limits {
+                    entries: 0xFFFE,
+                    bytes: 1000,
+                },
+            ),
+        ] {
+            let big = noise(3000);
+            let mut zip = ZipWriter::with_limits(Vec::new(), limits);
+            zip.add("first.txt", b"first", Method::Store).expect("added");
+            let mut entry = zip.stream_stored("inner/nested.zip").expect("started");
+            for chunk in big.chunks(700) {
+                entry.write_all(chunk).expect("written");
+            }
+            entry.finish().expect("finished");
+            zip.add("last.txt", &[b'z'; 2000], Method::Deflate)
+                .expect("added");
+            let bytes = zip.finish().expect("finished");
+
+            let mut archive = zip::ZipArchive::new(Cursor::new(&bytes)).expect("readable");
+            let mut names = Vec::new();
+            for i in 0..archive.len() {
+                let mut entry = archive.by_index(i).expect("entry");
+                names.push(String::from(entry.name().expect("name")));
+                let mut data = Vec::new();
+                entry.read_to_end(&mut data).expect("data");
+                if i == 1 {
+                    assert!(data == big, "{label}: streamed data differs");
+                    assert_eq!(entry.compression(), zip::CompressionMethod::Stored);
+                }
+            }
+            assert_eq!(names, ["first.txt", "inner/nested.zip", "last.txt"]);
+            check_with_tools(&bytes, label, 3);
+        }
     }
 }
