@@ -275,6 +275,11 @@ impl<W: Write> ZipWriter<W> {
         self.entries += 1;
     }
 
+    /// Flushes the sink: what was added so far leaves now.
+    pub fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+
     /// Bytes written so far.
     pub fn written(&self) -> u64 {
         self.written
@@ -710,7 +715,8 @@ mod tests {
         ] {
             let big = noise(3000);
             let mut zip = ZipWriter::with_limits(Vec::new(), limits);
-            zip.add("first.txt", b"first", Method::Store).expect("added");
+            zip.add("first.txt", b"first", Method::Store)
+                .expect("added");
             let mut entry = zip.stream_stored("inner/nested.zip").expect("started");
             for chunk in big.chunks(700) {
                 entry.write_all(chunk).expect("written");

@@ -107,6 +107,15 @@ pub struct TemplateArgs {
     /// Largest input image of an image job, in bytes (e.g. 64MiB).
     #[arg(long, env = "DOCSMITH_MAX_IMAGE_BYTES", default_value = "64MiB", value_parser = parse_size)]
     pub max_image_bytes: usize,
+    /// Most entries of a zip job, nested archives' entries included.
+    #[arg(long, env = "DOCSMITH_MAX_ZIP_ENTRIES", default_value_t = crate::templates::DEFAULT_MAX_ZIP_ENTRIES)]
+    pub max_zip_entries: usize,
+    /// Deepest nesting of zip jobs (1: no archive inside an archive).
+    #[arg(long, env = "DOCSMITH_MAX_ZIP_DEPTH", default_value_t = crate::templates::DEFAULT_MAX_ZIP_DEPTH)]
+    pub max_zip_depth: usize,
+    /// Most bytes the entries of a zip job may hold, uncompressed (e.g. 2GiB).
+    #[arg(long, env = "DOCSMITH_MAX_ZIP_BYTES", default_value = "2GiB", value_parser = parse_size_u64)]
+    pub max_zip_bytes: u64,
 }
 
 /// Why templates or fonts could not be loaded.
@@ -135,6 +144,9 @@ impl TemplateArgs {
             max_pages: self.max_pages,
             max_image_pixels: self.max_image_pixels,
             max_image_bytes: self.max_image_bytes,
+            max_zip_entries: self.max_zip_entries,
+            max_zip_depth: self.max_zip_depth,
+            max_zip_bytes: self.max_zip_bytes,
         };
         Ok(match &self.fonts_dir {
             Some(fonts) => catalog.with_fonts(std::sync::Arc::new(
@@ -163,6 +175,13 @@ pub struct RenderArgs {
     /// Time limit (e.g. 30s); none by default.
     #[arg(long, value_parser = parse_duration)]
     pub timeout: Option<Duration>,
+    /// Entries of a zip job rendered at once [default: number of cores].
+    #[arg(long, env = "DOCSMITH_WORKERS")]
+    pub workers: Option<usize>,
+    /// No progress on stderr (a zip job shows it: a bar on a terminal,
+    /// a line per tenth otherwise).
+    #[arg(short, long)]
+    pub quiet: bool,
     #[command(flatten)]
     pub templates: TemplateArgs,
 }
@@ -316,7 +335,18 @@ fn render_command(args: RenderArgs) -> ExitCode {
         eprintln!("docsmith: {}", crate::job::JobError::Invalid(errors));
         return ExitCode::from(EXIT_INVALID);
     }
-    let ctx = RenderCtx::new(CancelToken::new(), args.timeout.map(|t| started + t));
+    let mut ctx = RenderCtx::new(CancelToken::new(), args.timeout.map(|t| started + t));
+    if crate::bundle::fans_out(&job) {
+        let workers = args.workers.unwrap_or_else(http::default_workers).max(1);
+        // The coordinator waits for room, so the queue only needs to keep
+        // the workers fed.
+        let pool = std::sync::Arc::new(crate::pool::Pool::new(workers, 2 * workers));
+        ctx = ctx.with_fanout(pool, 1);
+        if !args.quiet {
+            let meter = ProgressMeter::new();
+            ctx = ctx.with_progress(move |done, total| meter.show(done, total));
+        }
+    }
     let output = args.output.unwrap_or_else(|| PathBuf::from(&job.filename));
     let result = if output == Path::new("-") {
         let mut out = io::BufWriter::new(io::stdout());
@@ -345,6 +375,56 @@ fn render_command(args: RenderArgs) -> ExitCode {
             eprintln!("docsmith: rendering failed: {err}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Progress of a zip job on stderr: a bar redrawn at most ten times a
+/// second on a terminal, otherwise a line at every tenth of the entries.
+struct ProgressMeter {
+    tty: bool,
+    started: Instant,
+    last: std::sync::Mutex<(Instant, usize)>,
+}
+
+impl ProgressMeter {
+    fn new() -> Self {
+        use std::io::IsTerminal;
+        let now = Instant::now();
+        ProgressMeter {
+            tty: io::stderr().is_terminal(),
+            started: now,
+            last: std::sync::Mutex::new((now, 0)),
+        }
+    }
+
+    fn show(&self, done: usize, total: usize) {
+        let Ok(mut last) = self.last.lock() else {
+            return;
+        };
+        let now = Instant::now();
+        let finished = done >= total;
+        let elapsed = self.started.elapsed().as_secs_f64();
+        if self.tty {
+            if !finished && now.duration_since(last.0) < Duration::from_millis(100) {
+                return;
+            }
+            let width = 30;
+            let filled = (done * width).checked_div(total).unwrap_or(width);
+            eprint!(
+                "\r[{}{}] {done}/{total} entries, {elapsed:.1} s{}",
+                "#".repeat(filled),
+                " ".repeat(width - filled),
+                if finished { "\n" } else { "" }
+            );
+        } else {
+            let tenth = (done * 10).checked_div(total).unwrap_or(10);
+            if tenth == last.1 || total < 100 {
+                return;
+            }
+            last.1 = tenth;
+            eprintln!("docsmith: {done}/{total} entries, {elapsed:.1} s");
+        }
+        last.0 = now;
     }
 }
 
@@ -398,6 +478,11 @@ pub fn parse_size(arg: &str) -> Result<usize, String> {
     };
     n.checked_mul(factor)
         .ok_or_else(|| format!("size too large: {arg:?}"))
+}
+
+/// [`parse_size`] for limits past 4 GiB on any platform.
+fn parse_size_u64(arg: &str) -> Result<u64, String> {
+    parse_size(arg).map(|n| n as u64)
 }
 
 /// Parses `500ms`, `60s`, `2m`, `1h`, or plain seconds.

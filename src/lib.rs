@@ -5,6 +5,7 @@
 //! generator of its format ([`render::render`]). See README.md for the map.
 
 pub mod archive;
+pub mod bundle;
 pub mod cli;
 pub mod codes;
 pub mod deflate;

@@ -99,10 +99,16 @@ impl Pool {
 
     /// Queues `task`, or refuses at once when the queue is full.
     pub fn try_submit(&self, task: Task) -> Result<(), Rejected> {
+        self.offer(task).map_err(|_| Rejected::QueueFull)
+    }
+
+    /// Queues `task`, or gives it back when the queue is full, so that a
+    /// job already under way can wait for room and offer it again.
+    pub fn offer(&self, task: Task) -> Result<(), Task> {
         let mut state = self.shared.lock();
         let idle = self.workers.saturating_sub(state.busy);
         if state.queue.len() >= self.queue_depth + idle {
-            return Err(Rejected::QueueFull);
+            return Err(task);
         }
         state.queue.push_back(task);
         metrics::gauge!("docsmith_queue_depth").set(state.queue.len() as f64);

@@ -65,6 +65,15 @@ impl Diagnostics {
         }
     }
 
+    /// Records a problem found elsewhere (a nested job's).
+    pub fn push(&mut self, error: FieldError) {
+        if self.errors.len() < MAX_REPORTED_ERRORS {
+            self.errors.push(error);
+        } else {
+            self.suppressed += 1;
+        }
+    }
+
     pub fn is_empty(&self) -> bool {
         self.errors.is_empty()
     }

@@ -193,6 +193,7 @@ pub fn render(job: &Job, ctx: &RenderCtx, sink: &mut dyn Sink) -> Result<(), Ren
             let converted = image::convert(input, &image_job.spec, &image_job.limits, ctx)?;
             sink.whole(converted.bytes)?;
         }
+        JobBody::Zip(zip) => crate::bundle::write(zip, ctx, sink)?,
     }
     sink.flush()?;
     Ok(())

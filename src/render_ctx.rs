@@ -6,6 +6,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
+use crate::pool::Pool;
+
 /// Shared flag that asks a running job to stop.
 #[derive(Debug, Clone, Default)]
 pub struct CancelToken(Arc<AtomicBool>);
@@ -36,11 +38,55 @@ pub enum Interrupted {
 pub struct RenderCtx {
     pub cancel: CancelToken,
     pub deadline: Option<Instant>,
+    /// The pool a job made of other jobs (a zip job) renders them on; without
+    /// one they render one after another on the calling thread.
+    pub fanout: Option<Fanout>,
+    /// Told how far a job made of other jobs has come.
+    pub progress: Option<Progress>,
+}
+
+/// The worker pool, for jobs that render other jobs.
+#[derive(Debug, Clone)]
+pub struct Fanout {
+    pub pool: Arc<Pool>,
+    /// `Retry-After` for a job that finds the pool full before it started.
+    pub retry_after_secs: u64,
+}
+
+/// Called with (entries done, entries in all) as a zip job goes on.
+#[derive(Clone)]
+pub struct Progress(pub Arc<dyn Fn(usize, usize) + Send + Sync>);
+
+impl std::fmt::Debug for Progress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Progress")
+    }
 }
 
 impl RenderCtx {
     pub fn new(cancel: CancelToken, deadline: Option<Instant>) -> Self {
-        Self { cancel, deadline }
+        Self {
+            cancel,
+            deadline,
+            fanout: None,
+            progress: None,
+        }
+    }
+
+    pub fn with_fanout(mut self, pool: Arc<Pool>, retry_after_secs: u64) -> Self {
+        self.fanout = Some(Fanout {
+            pool,
+            retry_after_secs,
+        });
+        self
+    }
+
+    pub fn with_progress(
+        mut self,
+        progress: impl Fn(usize, usize) + Send + Sync + 'static,
+    ) -> Self {
+        self.progress = Some(Progress(Arc::new(progress)));
+        self
     }
 
     /// Generators call this every so often (per few thousand rows, per page)

@@ -63,7 +63,20 @@ pub struct DocLimits {
     pub max_image_pixels: u64,
     /// Largest encoded input of an image job.
     pub max_image_bytes: usize,
+    /// Most entries of a zip job, nested archives' included.
+    pub max_zip_entries: usize,
+    /// Deepest nesting of zip jobs (1: no archive inside an archive).
+    pub max_zip_depth: usize,
+    /// Most bytes all entries of a zip job may hold, uncompressed.
+    pub max_zip_bytes: u64,
 }
+
+/// Default of `--max-zip-entries`.
+pub const DEFAULT_MAX_ZIP_ENTRIES: usize = 10_000;
+/// Default of `--max-zip-depth`.
+pub const DEFAULT_MAX_ZIP_DEPTH: usize = 3;
+/// Default of `--max-zip-bytes`: 2 GiB.
+pub const DEFAULT_MAX_ZIP_BYTES: u64 = 2 << 30;
 
 impl Default for DocLimits {
     fn default() -> Self {
@@ -71,6 +84,9 @@ impl Default for DocLimits {
             max_pages: crate::layout::paginate::DEFAULT_MAX_PAGES,
             max_image_pixels: crate::doc::DEFAULT_MAX_IMAGE_PIXELS,
             max_image_bytes: crate::image::DEFAULT_MAX_IMAGE_BYTES,
+            max_zip_entries: DEFAULT_MAX_ZIP_ENTRIES,
+            max_zip_depth: DEFAULT_MAX_ZIP_DEPTH,
+            max_zip_bytes: DEFAULT_MAX_ZIP_BYTES,
         }
     }
 }

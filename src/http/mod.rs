@@ -77,14 +77,14 @@ pub fn default_workers() -> usize {
 /// What every handler shares.
 pub struct AppState {
     pub config: ServiceConfig,
-    pub pool: Pool,
+    pub pool: Arc<Pool>,
     pub templates: Catalog,
     ready: AtomicBool,
 }
 
 impl AppState {
     pub fn new(config: ServiceConfig, templates: Catalog) -> Arc<Self> {
-        let pool = Pool::new(config.workers, config.queue_depth);
+        let pool = Arc::new(Pool::new(config.workers, config.queue_depth));
         Arc::new(Self {
             config,
             pool,

@@ -208,7 +208,11 @@ async fn run(state: &AppState, job: Job, deadline: Instant) -> Response {
     let disposition = super::disposition::attachment(&job.filename);
     let cancel = CancelToken::new();
     let guard = CancelOnDrop(cancel.clone());
-    let ctx = RenderCtx::new(cancel, Some(deadline));
+    let ctx = RenderCtx::new(cancel, Some(deadline))
+        .with_fanout(Arc::clone(&state.pool), state.config.retry_after_secs);
+    // A zip job coordinates its entries, which render on the pool: it takes
+    // a blocking thread of its own instead of a worker.
+    let fans_out = crate::bundle::fans_out(&job);
     let started = Arc::new(AtomicBool::new(false));
     let (tx, rx) = mpsc::channel(stream::CHANNEL_CAPACITY);
     let span = tracing::Span::current();
@@ -243,7 +247,9 @@ async fn run(state: &AppState, job: Job, deadline: Instant) -> Response {
                 .record(began.elapsed().as_secs_f64());
         })
     };
-    if let Err(Rejected::QueueFull) = state.pool.try_submit(task) {
+    if fans_out {
+        drop(tokio::task::spawn_blocking(task));
+    } else if let Err(Rejected::QueueFull) = state.pool.try_submit(task) {
         return overloaded(
             state,
             "queue_full",

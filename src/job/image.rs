@@ -119,13 +119,10 @@ impl ImageJob {
             ImageSource::File(name) => match files.get(name) {
                 Some(bytes) => bytes.clone(),
                 None => {
-                    let names: Vec<&str> = files.keys().map(String::as_str).collect();
-                    let message = if names.is_empty() {
-                        format!("no file named {name:?}: the job has no files")
-                    } else {
-                        format!("no file named {name:?}; files sent: {}", names.join(", "))
-                    };
-                    return Err(FieldError::new("/source", message));
+                    return Err(FieldError::new(
+                        "/source",
+                        super::missing_file_message(name, files),
+                    ));
                 }
             },
         };

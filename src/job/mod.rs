@@ -4,6 +4,7 @@
 pub mod document;
 pub mod image;
 mod wire;
+pub mod zip;
 
 use std::fmt;
 
@@ -37,6 +38,8 @@ pub enum JobBody {
     /// The same document job as PDF, written as Word.
     Docx(document::DocJob),
     Image(image::ImageJob),
+    /// An archive; shared with the tasks that render its entries.
+    Zip(std::sync::Arc<zip::ZipJob>),
 }
 
 impl Job {
@@ -48,6 +51,7 @@ impl Job {
             JobBody::Pdf(doc_job) | JobBody::Docx(doc_job) => {
                 doc_job.document(&self.files).map(|_| ())
             }
+            JobBody::Zip(zip) => zip::check_documents(zip),
             JobBody::Xlsx(_) | JobBody::Image(_) => Ok(()),
         }
     }
@@ -56,13 +60,26 @@ impl Job {
     /// among them now, so a missing or unreadable source is reported
     /// before the job is queued.
     pub fn attach(&mut self, files: crate::doc::Files) -> Result<(), Vec<FieldError>> {
-        self.files = files;
-        if let JobBody::Image(image) = &mut self.body {
-            let output = image.attach(&self.files).map_err(|e| vec![e])?;
-            if !self.filename_given {
-                self.filename = format!("{}.{}", image.stem(), output.extension());
+        match &mut self.body {
+            JobBody::Image(image) => {
+                let output = image.attach(&files).map_err(|e| vec![e])?;
+                if !self.filename_given {
+                    self.filename = format!("{}.{}", image.stem(), output.extension());
+                }
             }
+            JobBody::Zip(zip) => {
+                // Nothing else holds the job before it is attached.
+                let Some(zip) = std::sync::Arc::get_mut(zip) else {
+                    return Err(vec![FieldError::new(
+                        "",
+                        "the job's files were attached twice",
+                    )]);
+                };
+                zip::attach(zip, &files)?;
+            }
+            _ => {}
         }
+        self.files = files;
         Ok(())
     }
 
@@ -207,6 +224,11 @@ const MAX_FILENAME_BYTES: usize = 255;
 
 /// Validates a parsed job against the contract, reporting every problem.
 pub fn validate(request: JobRequest, templates: &Catalog) -> Result<Job, JobError> {
+    validate_at(request, templates, 1)
+}
+
+/// Validates a job nested `depth - 1` levels deep in zip jobs.
+fn validate_at(request: JobRequest, templates: &Catalog, depth: usize) -> Result<Job, JobError> {
     let mut diags = Diagnostics::new();
 
     let format = match request.format.as_deref() {
@@ -249,7 +271,10 @@ pub fn validate(request: JobRequest, templates: &Catalog) -> Result<Job, JobErro
     };
     let filename_given = request.filename.is_some();
     let filename = request.filename.clone().unwrap_or_else(|| {
-        let stem = request.template.as_deref().unwrap_or("document");
+        let stem = match format {
+            Format::Zip => "archive",
+            _ => request.template.as_deref().unwrap_or("document"),
+        };
         format!("{stem}.{}", format.extension())
     });
 
@@ -264,12 +289,7 @@ pub fn validate(request: JobRequest, templates: &Catalog) -> Result<Job, JobErro
             document::validate(request, "docx", templates, &fonts, &mut diags).map(JobBody::Docx)
         }
         Format::Image => image::validate(request, templates, &mut diags).map(JobBody::Image),
-        // In the contract, not rendered yet: 501, unless the job is also
-        // wrong in ways every format shares.
-        Format::Zip if diags.is_empty() => {
-            return Err(JobError::NotImplemented(format));
-        }
-        Format::Zip => None,
+        Format::Zip => zip::validate(request, templates, depth, &mut diags).map(JobBody::Zip),
     };
 
     match body {
@@ -323,7 +343,7 @@ fn validate_xlsx(
 /// Reports every format-specific field of `request` that a job of `format`
 /// does not read (`used` lists the ones it does, besides `template`/`data`).
 fn reject_unused(request: &JobRequest, used: &[&str], format: &str, diags: &mut Diagnostics) {
-    let fields: [(&str, bool); 11] = [
+    let fields: [(&str, bool); 13] = [
         ("/template_source", request.template_source.is_some()),
         ("/document", request.document.is_some()),
         ("/workbook", request.workbook.is_some()),
@@ -334,12 +354,24 @@ fn reject_unused(request: &JobRequest, used: &[&str], format: &str, diags: &mut 
         ("/auto_orient", request.auto_orient.is_some()),
         ("/entries", request.entries.is_some()),
         ("/batch", request.batch.is_some()),
+        ("/on_error", request.on_error.is_some()),
+        ("/manifest", request.manifest.is_some()),
         ("/options", request.options.is_some()),
     ];
     for (pointer, present) in fields {
         if present && !used.contains(&pointer) {
             diags.error(pointer, format!("not used by {format} jobs"));
         }
+    }
+}
+
+/// "no file named …", with the names of the files that were sent.
+pub(crate) fn missing_file_message(name: &str, files: &crate::doc::Files) -> String {
+    let names: Vec<&str> = files.keys().map(String::as_str).collect();
+    if names.is_empty() {
+        format!("no file named {name:?}: the job has no files")
+    } else {
+        format!("no file named {name:?}; files sent: {}", names.join(", "))
     }
 }
 

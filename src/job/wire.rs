@@ -67,4 +67,11 @@ pub struct JobRequest {
     /// One template job over many data items (zip).
     #[schema(value_type = Option<Object>)]
     pub batch: Option<Value>,
+    /// What a failed entry does (zip): `fail` (default) fails the request,
+    /// `skip` leaves the entry out and lists its error in `manifest.json`.
+    #[schema(example = "skip")]
+    pub on_error: Option<String>,
+    /// Whether `manifest.json` (every entry, its size, or its error) ends
+    /// the archive (zip; default: only with `on_error: "skip"`).
+    pub manifest: Option<bool>,
 }

@@ -6,3 +6,4 @@ pub mod filters;
 pub mod locale;
 
 pub use engine::{TemplateError, TemplateLimits, check_syntax, environment, locate, render};
+pub use filters::register as register_filters;

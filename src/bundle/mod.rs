@@ -1,0 +1,492 @@
+//! Zip jobs rendered: each entry's job runs on the worker pool, a few at a
+//! time, and the results are written in entry order to a streaming ZIP
+//! writer, so the first bytes leave while later entries are still being
+//! made and memory holds a few entries, never the archive.
+//!
+//! The coordinator (the caller's thread) keeps at most `2 × workers`
+//! entries ahead of the one it writes: that many results can wait, done,
+//! for their turn. Files and texts are written from the job as they are; a
+//! nested zip job is streamed into its entry by the same coordinator.
+//!
+//! A failed entry either fails the job (`on_error: "fail"`: the error is the
+//! answer when nothing was written yet, otherwise the output is cut so the
+//! client sees a broken download, never a complete-looking archive), or is
+//! left out and listed in `manifest.json` (`"skip"`).
+
+pub mod path;
+
+use std::collections::VecDeque;
+use std::io::Write;
+use std::sync::{Arc, mpsc};
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::archive::{Method, ZipWriter};
+use crate::job::zip::{self as zip_job, Compression, Content, MANIFEST, OnError, ZipJob};
+use crate::job::{Job, JobBody};
+use crate::problem::FieldError;
+use crate::render::{self, RenderError};
+use crate::render_ctx::RenderCtx;
+
+/// Writes the archive of `job` into `out`.
+pub fn write(job: &Arc<ZipJob>, ctx: &RenderCtx, out: &mut dyn Write) -> Result<(), RenderError> {
+    let mut run = Run {
+        ctx,
+        bytes: 0,
+        max_bytes: job.max_bytes,
+        done: 0,
+        total: job.total_entries,
+        submitted: false,
+        flushed: false,
+    };
+    run.archive(job, out)
+}
+
+/// State shared by an archive and the archives nested in it.
+struct Run<'a> {
+    ctx: &'a RenderCtx,
+    /// Uncompressed bytes of every entry written so far.
+    bytes: u64,
+    max_bytes: u64,
+    /// Entries written or skipped so far, for progress.
+    done: usize,
+    total: usize,
+    /// Whether any entry went to the pool yet: the first one finding the
+    /// pool full makes the job a 503.
+    submitted: bool,
+    /// Whether the first entry was pushed out to the client already: it
+    /// leaves at once, later ones in the sink's chunks.
+    flushed: bool,
+}
+
+/// What `manifest.json` says about one entry.
+#[derive(Debug, Serialize)]
+struct ManifestEntry {
+    path: String,
+    /// Where the entry is in the job.
+    source: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    format: Option<&'static str>,
+    /// Uncompressed size; absent for a failed entry and a nested archive.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    bytes: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    errors: Vec<FieldError>,
+}
+
+#[derive(Debug, Serialize)]
+struct Manifest<'a> {
+    entries: usize,
+    written: usize,
+    failed: usize,
+    on_error: &'static str,
+    files: &'a [ManifestEntry],
+}
+
+type Outcome = Result<Vec<u8>, RenderError>;
+
+/// Where one entry of an archive comes from.
+enum Slot<'a> {
+    /// A job rendered on the pool (`/entries/N/job` or a batch item).
+    Task,
+    /// A zip job, streamed into its entry here.
+    Nested(&'a Arc<ZipJob>),
+    /// Bytes the job carries.
+    Bytes(&'a [u8]),
+}
+
+impl Run<'_> {
+    fn archive(&mut self, job: &Arc<ZipJob>, out: &mut dyn Write) -> Result<(), RenderError> {
+        let batch_len = job.batch.as_ref().map_or(0, |b| b.items.len());
+        let slots = job.entries.len() + batch_len;
+        let window = self
+            .ctx
+            .fanout
+            .as_ref()
+            .map_or(1, |f| 2 * f.pool.workers().max(1));
+        let mut zip = ZipWriter::new(out);
+        let mut manifest = Vec::new();
+        let mut queued: VecDeque<Option<mpsc::Receiver<Outcome>>> = VecDeque::new();
+        let mut next = 0;
+        for slot in 0..slots {
+            while next < slots && next < slot + window {
+                let receiver = match self.slot(job, next) {
+                    Slot::Task => self.submit(job, next)?,
+                    _ => None,
+                };
+                queued.push_back(receiver);
+                next += 1;
+            }
+            if !self.flushed && zip.entries() > 0 {
+                zip.flush()?;
+                self.flushed = true;
+            }
+            let receiver = queued.pop_front().flatten();
+            let (path, source, compression) = describe(job, slot);
+            match self.slot(job, slot) {
+                Slot::Bytes(bytes) => {
+                    self.count(bytes.len(), path)?;
+                    let method = match compression {
+                        Compression::Auto => auto_method(bytes),
+                        Compression::Store => Method::Store,
+                        Compression::Deflate => Method::Deflate,
+                    };
+                    zip.add(path, bytes, method)?;
+                    manifest.push(ManifestEntry {
+                        path: path.to_owned(),
+                        source,
+                        format: None,
+                        bytes: Some(bytes.len()),
+                        error: None,
+                        errors: Vec::new(),
+                    });
+                    self.advance();
+                }
+                Slot::Nested(nested) => {
+                    let mut entry = zip.stream_stored(path)?;
+                    self.archive(nested, &mut entry)
+                        .map_err(|e| located(e, &format!("{source}/job"), None))?;
+                    entry.finish()?;
+                    manifest.push(ManifestEntry {
+                        path: path.to_owned(),
+                        source,
+                        format: Some("zip"),
+                        bytes: None,
+                        error: None,
+                        errors: Vec::new(),
+                    });
+                }
+                Slot::Task => {
+                    let outcome = match receiver {
+                        Some(receiver) => self.wait(&receiver)?,
+                        None => render_slot(job, slot, self.ctx),
+                    };
+                    let format = slot_format(job, slot);
+                    match outcome {
+                        Ok(bytes) => {
+                            self.count(bytes.len(), path)?;
+                            let method = match compression {
+                                Compression::Auto if zip_job::is_compressed_format(format) => {
+                                    Method::Store
+                                }
+                                Compression::Auto | Compression::Deflate => Method::Deflate,
+                                Compression::Store => Method::Store,
+                            };
+                            zip.add(path, &bytes, method)?;
+                            manifest.push(ManifestEntry {
+                                path: path.to_owned(),
+                                source,
+                                format: Some(format.as_str()),
+                                bytes: Some(bytes.len()),
+                                error: None,
+                                errors: Vec::new(),
+                            });
+                        }
+                        Err(err) if is_entry_error(&err) => {
+                            let batch_item = slot.checked_sub(job.entries.len());
+                            let prefix = match batch_item {
+                                Some(_) => String::new(),
+                                None => format!("{source}/job"),
+                            };
+                            let err = located(err, &prefix, batch_item);
+                            if job.on_error == OnError::Fail {
+                                return Err(err);
+                            }
+                            report_skipped(&err, path);
+                            let errors = match &err {
+                                RenderError::Invalid(errors) => errors.clone(),
+                                _ => Vec::new(),
+                            };
+                            manifest.push(ManifestEntry {
+                                path: path.to_owned(),
+                                source,
+                                format: Some(format.as_str()),
+                                bytes: None,
+                                error: Some(entry_message(&err)),
+                                errors,
+                            });
+                        }
+                        Err(err) => return Err(err),
+                    }
+                    self.advance();
+                }
+            }
+        }
+        if job.manifest {
+            let failed = manifest.iter().filter(|e| e.error.is_some()).count();
+            let json = serde_json::to_vec_pretty(&Manifest {
+                entries: manifest.len(),
+                written: manifest.len() - failed,
+                failed,
+                on_error: job.on_error.as_str(),
+                files: &manifest,
+            })
+            .map_err(|e| RenderError::Io(std::io::Error::other(e)))?;
+            zip.add(MANIFEST, &json, Method::Deflate)?;
+        }
+        zip.finish()?;
+        Ok(())
+    }
+
+    fn slot<'j>(&self, job: &'j ZipJob, slot: usize) -> Slot<'j> {
+        match job.entries.get(slot).map(|e| &e.content) {
+            None => Slot::Task,
+            Some(Content::Job(nested)) => match &nested.body {
+                JobBody::Zip(zip) => Slot::Nested(zip),
+                _ => Slot::Task,
+            },
+            Some(Content::File { bytes, .. }) => Slot::Bytes(bytes.as_deref().unwrap_or(&[])),
+            Some(Content::Inline(bytes)) => Slot::Bytes(bytes),
+        }
+    }
+
+    /// Counts an entry's bytes against `--max-zip-bytes`.
+    fn count(&mut self, len: usize, path: &str) -> Result<(), RenderError> {
+        self.bytes += len as u64;
+        if self.bytes > self.max_bytes {
+            return Err(RenderError::Invalid(vec![FieldError::new(
+                "",
+                format!(
+                    "the archive's entries hold more than {} bytes (--max-zip-bytes), reached at {path:?}",
+                    self.max_bytes
+                ),
+            )]));
+        }
+        Ok(())
+    }
+
+    fn advance(&mut self) {
+        self.done += 1;
+        if let Some(progress) = &self.ctx.progress {
+            (progress.0)(self.done, self.total);
+        }
+    }
+
+    /// Queues the job of `slot` on the pool. The first of a job is refused
+    /// at once when the pool is full (the client gets 503 before any
+    /// byte); later ones wait for room, since the job is under way.
+    fn submit(
+        &mut self,
+        job: &Arc<ZipJob>,
+        slot: usize,
+    ) -> Result<Option<mpsc::Receiver<Outcome>>, RenderError> {
+        let Some(fanout) = &self.ctx.fanout else {
+            return Ok(None);
+        };
+        let (tx, rx) = mpsc::sync_channel(1);
+        let mut task: crate::pool::Task = {
+            let job = Arc::clone(job);
+            let ctx = RenderCtx::new(self.ctx.cancel.clone(), self.ctx.deadline);
+            Box::new(move || {
+                if ctx.check().is_ok() {
+                    let _ = tx.send(render_slot(&job, slot, &ctx));
+                }
+            })
+        };
+        loop {
+            match fanout.pool.offer(task) {
+                Ok(()) => {
+                    self.submitted = true;
+                    return Ok(Some(rx));
+                }
+                Err(_) if !self.submitted => {
+                    return Err(RenderError::Overloaded(fanout.retry_after_secs));
+                }
+                Err(returned) => {
+                    task = returned;
+                    self.ctx.check()?;
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+            }
+        }
+    }
+
+    /// Waits for an entry, giving up when the job is cancelled or late.
+    fn wait(&self, receiver: &mpsc::Receiver<Outcome>) -> Result<Outcome, RenderError> {
+        loop {
+            match receiver.recv_timeout(Duration::from_millis(50)) {
+                Ok(outcome) => return Ok(outcome),
+                Err(mpsc::RecvTimeoutError::Timeout) => self.ctx.check()?,
+                Err(mpsc::RecvTimeoutError::Disconnected) => {
+                    // The task saw the job cancelled or late.
+                    self.ctx.check()?;
+                    return Err(RenderError::Panicked(
+                        "an entry ended without a result".to_owned(),
+                    ));
+                }
+            }
+        }
+    }
+}
+
+/// Renders the job of `slot` into memory.
+fn render_slot(job: &ZipJob, slot: usize, ctx: &RenderCtx) -> Outcome {
+    let mut bytes = Vec::new();
+    let result = match job.entries.get(slot) {
+        Some(entry) => match &entry.content {
+            Content::Job(nested) => render::render_catching(nested, ctx, &mut bytes),
+            _ => Ok(()),
+        },
+        None => match &job.batch {
+            Some(batch) => {
+                let item = batch.item_job(slot - job.entries.len());
+                render::render_catching(&item, ctx, &mut bytes)
+            }
+            None => Ok(()),
+        },
+    };
+    result.map(|()| bytes)
+}
+
+/// The path, the pointer and the compression of `slot`.
+fn describe(job: &ZipJob, slot: usize) -> (&str, String, Compression) {
+    match job.entries.get(slot) {
+        Some(entry) => (&entry.path, entry.pointer.clone(), entry.compression),
+        None => {
+            let index = slot - job.entries.len();
+            let batch = job
+                .batch
+                .as_ref()
+                .expect("slots past the entries are batch items");
+            (
+                &batch.paths[index],
+                format!("/batch/items/{index}"),
+                batch.compression,
+            )
+        }
+    }
+}
+
+fn slot_format(job: &ZipJob, slot: usize) -> crate::format::Format {
+    match job.entries.get(slot) {
+        Some(entry) => match &entry.content {
+            Content::Job(nested) => nested.format,
+            _ => crate::format::Format::Zip,
+        },
+        None => job
+            .batch
+            .as_ref()
+            .map_or(crate::format::Format::Pdf, |b| b.job.format),
+    }
+}
+
+/// Whether `err` is about one entry (its data, its template, a bug in its
+/// generator) rather than the whole job (time, cancellation, the output).
+fn is_entry_error(err: &RenderError) -> bool {
+    match err {
+        RenderError::Invalid(_)
+        | RenderError::Xlsx(_)
+        | RenderError::Pdf(_)
+        | RenderError::Image(_)
+        | RenderError::Panicked(_) => true,
+        RenderError::Interrupted(_) | RenderError::Io(_) | RenderError::Overloaded(_) => false,
+    }
+}
+
+/// `err` with its pointers moved into the zip job: under `prefix`, or into
+/// batch item `batch_item`.
+fn located(err: RenderError, prefix: &str, batch_item: Option<usize>) -> RenderError {
+    match err {
+        RenderError::Invalid(errors) => RenderError::Invalid(
+            errors
+                .into_iter()
+                .map(|e| match batch_item {
+                    Some(index) => zip_job::item_error(e, index),
+                    None => zip_job::prefixed(e, prefix),
+                })
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
+/// What the manifest says about a failed entry; internal details of a bug
+/// stay in the log.
+fn entry_message(err: &RenderError) -> String {
+    match err {
+        RenderError::Invalid(errors) => match errors.as_slice() {
+            [one] => one.message.clone(),
+            many => format!("{} problems in the entry's job", many.len()),
+        },
+        _ => {
+            "the entry could not be rendered (an internal error, logged by the service)".to_owned()
+        }
+    }
+}
+
+fn report_skipped(err: &RenderError, path: &str) {
+    match err {
+        RenderError::Invalid(_) => tracing::info!(path, "entry skipped: invalid"),
+        other => tracing::error!(path, error = %other, "entry skipped: rendering failed"),
+    }
+}
+
+/// Store what is compressed already, deflate the rest.
+fn auto_method(bytes: &[u8]) -> Method {
+    if is_compressed(bytes) {
+        Method::Store
+    } else {
+        Method::Deflate
+    }
+}
+
+/// Whether `bytes` start like a compressed format: images, archives, PDF,
+/// compressed audio and video.
+fn is_compressed(bytes: &[u8]) -> bool {
+    const SIGNATURES: &[&[u8]] = &[
+        b"\xFF\xD8\xFF",       // JPEG
+        b"\x89PNG\r\n\x1a\n",  // PNG
+        b"GIF8",               // GIF
+        b"PK\x03\x04",         // ZIP, DOCX, XLSX, ODF, JAR
+        b"PK\x05\x06",         // empty ZIP
+        b"%PDF",               // PDF (its streams are deflated)
+        b"\x1F\x8B",           // gzip
+        b"BZh",                // bzip2
+        b"\xFD7zXZ\x00",       // xz
+        b"\x28\xB5\x2F\xFD",   // zstd
+        b"7z\xBC\xAF\x27\x1C", // 7-Zip
+        b"Rar!\x1A\x07",       // RAR
+        b"OggS",               // Ogg
+        b"ID3",                // MP3
+        b"\x1A\x45\xDF\xA3",   // Matroska, WebM
+        b"wOFF",               // WOFF
+        b"wOF2",               // WOFF2
+    ];
+    if SIGNATURES.iter().any(|s| bytes.starts_with(s)) {
+        return true;
+    }
+    // RIFF....WEBP, and ISO media (….ftyp: MP4, MOV, AVIF, HEIC).
+    (bytes.len() >= 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP")
+        || (bytes.len() >= 8 && &bytes[4..8] == b"ftyp")
+}
+
+/// Whether the job renders other jobs (and so should not take a worker of
+/// its own: its entries are rendered on the pool).
+pub fn fans_out(job: &Job) -> bool {
+    matches!(job.body, JobBody::Zip(_))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compressed_formats_are_stored() {
+        for (bytes, stored) in [
+            (&b"\xFF\xD8\xFF\xE0rest"[..], true),
+            (b"%PDF-1.7\n", true),
+            (b"PK\x03\x04....", true),
+            (b"RIFF\x10\x00\x00\x00WEBPVP8 ", true),
+            (b"\x00\x00\x00\x1cftypavif", true),
+            (b"name,amount\n", false),
+            (b"<?xml version", false),
+            (b"", false),
+        ] {
+            let method = auto_method(bytes);
+            assert_eq!(method == Method::Store, stored, "{bytes:?}");
+        }
+    }
+}

@@ -1,0 +1,235 @@
+//! Entry paths that are safe to extract anywhere.
+//!
+//! A client's path is made relative and lexical: backslashes count as
+//! separators, a drive letter and leading slashes are dropped, `.` goes
+//! away and `..` removes the component before it but never climbs above the
+//! archive's root. Each component loses control characters, has the
+//! characters Windows refuses (`<>:"|?*`) replaced by `_`, loses trailing
+//! dots and spaces (which Windows drops), and a device name (`CON`,
+//! `nul.txt`, `COM1`…) gets a `_` in front. What is left must name a file.
+//!
+//! Within one archive, paths are unique regardless of case (an archive
+//! unpacked on macOS or Windows must not overwrite its own files): a path
+//! taken already gets `-2`, `-3`… before its extension.
+
+use std::collections::BTreeSet;
+
+/// Longest path, in bytes, after normalisation.
+pub const MAX_PATH_BYTES: usize = 1024;
+/// Longest path component, in bytes (most file systems' limit).
+pub const MAX_COMPONENT_BYTES: usize = 255;
+
+/// `raw` as a safe relative path with `/` separators, or why it cannot be one.
+pub fn normalise(raw: &str) -> Result<String, String> {
+    let unified = raw.replace('\\', "/");
+    if unified.ends_with('/') {
+        return Err(format!(
+            "{raw:?} ends with a separator: an entry is a file, its directories come from its path"
+        ));
+    }
+    let mut rest = unified.as_str();
+    let bytes = rest.as_bytes();
+    if bytes.len() >= 2 && bytes[0].is_ascii_alphabetic() && bytes[1] == b':' {
+        rest = &rest[2..];
+    }
+    let mut parts: Vec<String> = Vec::new();
+    for component in rest.split('/') {
+        match component {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            other => {
+                let clean = clean_component(other);
+                if clean.len() > MAX_COMPONENT_BYTES {
+                    return Err(format!(
+                        "the path component {:?}… is longer than {MAX_COMPONENT_BYTES} bytes",
+                        clean.chars().take(40).collect::<String>()
+                    ));
+                }
+                if !clean.is_empty() {
+                    parts.push(clean);
+                }
+            }
+        }
+    }
+    if parts.is_empty() {
+        return Err(format!("{raw:?} names no file"));
+    }
+    let path = parts.join("/");
+    if path.len() > MAX_PATH_BYTES {
+        return Err(format!(
+            "the path is {} bytes long (at most {MAX_PATH_BYTES})",
+            path.len()
+        ));
+    }
+    Ok(path)
+}
+
+fn clean_component(component: &str) -> String {
+    let mut clean: String = component
+        .chars()
+        .filter(|c| !c.is_control())
+        .map(|c| match c {
+            '<' | '>' | ':' | '"' | '|' | '?' | '*' => '_',
+            c => c,
+        })
+        .collect();
+    let kept = clean.trim_end_matches(['.', ' ']).len();
+    clean.truncate(kept);
+    if is_device_name(&clean) {
+        clean.insert(0, '_');
+    }
+    clean
+}
+
+/// Whether Windows reads `name` as a device (`CON`, `aux.txt`, `LPT1`…).
+fn is_device_name(name: &str) -> bool {
+    let stem = name.split('.').next().unwrap_or("").trim_end();
+    let upper = stem.to_ascii_uppercase();
+    match upper.as_str() {
+        "CON" | "PRN" | "AUX" | "NUL" | "CONIN$" | "CONOUT$" => true,
+        _ => {
+            let (head, digit) = upper.split_at(upper.len().saturating_sub(1));
+            matches!(head, "COM" | "LPT")
+                && digit.chars().all(|c| c.is_ascii_digit())
+                && !digit.is_empty()
+        }
+    }
+}
+
+/// The paths of one archive so far.
+#[derive(Debug, Default)]
+pub struct Paths {
+    /// Every file path, lowercased.
+    files: BTreeSet<String>,
+    /// Every directory some file is under, lowercased.
+    dirs: BTreeSet<String>,
+}
+
+impl Paths {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Takes `path` (already normalised) for a file, or the first of
+    /// `stem-2.ext`, `stem-3.ext`… that is free. A path under a directory
+    /// that is a file in this archive cannot be made free that way and is
+    /// an error.
+    pub fn claim(&mut self, path: &str) -> Result<String, String> {
+        let lower = path.to_lowercase();
+        for (i, _) in lower.match_indices('/') {
+            if self.files.contains(&lower[..i]) {
+                return Err(format!(
+                    "{path:?} is under {:?}, which is a file in this archive",
+                    &path[..i]
+                ));
+            }
+        }
+        let (dir, name) = match path.rfind('/') {
+            Some(i) => (&path[..=i], &path[i + 1..]),
+            None => ("", path),
+        };
+        let (stem, ext) = match name.rfind('.') {
+            Some(i) if i > 0 => (&name[..i], &name[i..]),
+            _ => (name, ""),
+        };
+        let mut candidate = path.to_owned();
+        let mut n = 2;
+        while self.taken(&candidate.to_lowercase()) {
+            candidate = format!("{dir}{stem}-{n}{ext}");
+            n += 1;
+        }
+        let lower = candidate.to_lowercase();
+        for (i, _) in lower.match_indices('/') {
+            self.dirs.insert(lower[..i].to_owned());
+        }
+        self.files.insert(lower);
+        Ok(candidate)
+    }
+
+    fn taken(&self, lower: &str) -> bool {
+        self.files.contains(lower) || self.dirs.contains(lower)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hostile_paths_are_neutralised() {
+        for (raw, expect) in [
+            ("invoices/INV-1.pdf", "invoices/INV-1.pdf"),
+            ("../../etc/passwd", "etc/passwd"),
+            ("/etc/passwd", "etc/passwd"),
+            ("//server/share/x.txt", "server/share/x.txt"),
+            ("a/b/../../../c.txt", "c.txt"),
+            ("a/./b/../c.txt", "a/c.txt"),
+            (
+                "..\\..\\windows\\system32\\evil.dll",
+                "windows/system32/evil.dll",
+            ),
+            ("C:\\Users\\me\\x.txt", "Users/me/x.txt"),
+            ("c:x.txt", "x.txt"),
+            ("report.pdf:hidden", "report.pdf_hidden"),
+            ("a\u{0}b\nc.txt", "abc.txt"),
+            ("what?.txt", "what_.txt"),
+            ("trailing. . /x.txt", "trailing/x.txt"),
+            ("CON", "_CON"),
+            ("docs/nul.txt", "docs/_nul.txt"),
+            ("com1.log", "_com1.log"),
+            ("console.txt", "console.txt"),
+            ("Überblick 2026/Bericht.pdf", "Überblick 2026/Bericht.pdf"),
+        ] {
+            assert_eq!(normalise(raw).as_deref(), Ok(expect), "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn paths_that_name_no_file_are_refused() {
+        for raw in [
+            "", "/", "..", "../..", "a/..", "dir/", "dir\\", "...", " . ",
+        ] {
+            assert!(normalise(raw).is_err(), "{raw:?} accepted");
+        }
+        assert!(normalise(&"x".repeat(256)).is_err());
+        assert!(normalise(&["abc"; 300].join("/")).is_err());
+        assert!(normalise(&"x".repeat(255)).is_ok());
+    }
+
+    #[test]
+    fn claimed_paths_are_unique_regardless_of_case() {
+        let mut paths = Paths::new();
+        let claims: Vec<String> = [
+            "a.pdf",
+            "A.PDF",
+            "a.pdf",
+            "dir/x.txt",
+            "dir",
+            "README",
+            "readme",
+            ".env",
+            ".env",
+        ]
+        .iter()
+        .map(|p| paths.claim(p).expect("claimed"))
+        .collect();
+        assert_eq!(
+            claims,
+            [
+                "a.pdf",
+                "A-2.PDF",
+                "a-3.pdf",
+                "dir/x.txt",
+                "dir-2",
+                "README",
+                "readme-2",
+                ".env",
+                ".env-2"
+            ]
+        );
+        let err = paths.claim("a.pdf/inside.txt").expect_err("under a file");
+        assert!(err.contains("is a file"), "{err}");
+    }
+}
