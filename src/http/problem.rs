@@ -51,19 +51,6 @@ impl From<JobError> for Problem {
                 "/template",
                 format!("unknown template {name:?}"),
             )]),
-            JobError::NotImplemented(format) => Problem::new(
-                501,
-                "format-not-available",
-                "Format not available",
-                format!(
-                    "format {:?} is part of the docsmith API but this version cannot render it yet",
-                    format.as_str()
-                ),
-            )
-            .with_errors(vec![crate::problem::FieldError::new(
-                "/format",
-                format!("{:?} is not available yet", format.as_str()),
-            )]),
         }
     }
 }
@@ -83,7 +70,6 @@ const JOB_PROBLEMS: &[(u16, &str)] = &[
     (413, "Body too large"),
     (415, "Unsupported Content-Type"),
     (422, "Invalid job: every problem with its JSON pointer"),
-    (501, "Format not available yet"),
 ];
 
 const RENDER_PROBLEMS: &[(u16, &str)] = &[

@@ -108,8 +108,6 @@ pub enum JobError {
     Invalid(Vec<FieldError>),
     /// `template` names no template (404).
     UnknownTemplate(String),
-    /// The format exists in the contract but this build cannot render it (501).
-    NotImplemented(Format),
 }
 
 impl fmt::Display for JobError {
@@ -133,12 +131,6 @@ impl fmt::Display for JobError {
                 Ok(())
             }
             JobError::UnknownTemplate(name) => write!(f, "unknown template {name:?}"),
-            JobError::NotImplemented(format) => {
-                write!(
-                    f,
-                    "format {format:?} is not available in this version of docsmith"
-                )
-            }
         }
     }
 }

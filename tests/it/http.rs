@@ -210,12 +210,12 @@ async fn missing_and_unknown_format_are_422() {
 }
 
 #[tokio::test]
-async fn formats_not_built_yet_are_501() {
+async fn an_empty_zip_job_is_422() {
     let state = state_with(test_config());
     let job = json!({"format": "zip", "entries": []});
     let reply = send(&state, post_json("/v1/render", job.to_string())).await;
-    assert_problem(&reply, 501);
-    assert_eq!(reply.pointers(), ["/format"]);
+    assert_problem(&reply, 422);
+    assert_eq!(reply.pointers(), [""]);
 }
 
 #[tokio::test]
@@ -387,9 +387,7 @@ async fn openapi_document_covers_the_routes() {
         assert!(spec["paths"][path].is_object(), "spec lacks {path}");
     }
     let render = &spec["paths"]["/v1/render"]["post"]["responses"];
-    for status in [
-        "200", "400", "404", "413", "415", "422", "501", "503", "504",
-    ] {
+    for status in ["200", "400", "404", "413", "415", "422", "503", "504"] {
         assert!(
             render[status].is_object(),
             "/v1/render lacks response {status}"
@@ -474,7 +472,7 @@ async fn real_socket_statuses() {
         (
             json!({"format": "zip", "document": {}}).to_string(),
             "application/json",
-            501,
+            422,
         ),
         (
             json!({"format": "pdf", "template_source": "<document><p>x</document>"}).to_string(),
