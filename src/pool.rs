@@ -7,7 +7,10 @@
 //! service has no hand-off through the async runtime between jobs.
 
 use std::collections::VecDeque;
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, mpsc};
+use std::time::Duration;
+
+use crate::render_ctx::{Interrupted, RenderCtx};
 
 /// A unit of work: renders one job and reports through its own channel.
 pub type Task = Box<dyn FnOnce() + Send + 'static>;
@@ -115,6 +118,39 @@ impl Pool {
         drop(state);
         self.shared.wake.notify_one();
         Ok(())
+    }
+}
+
+/// Queues `task` for a job that is under way: when the pool is full it
+/// waits for room rather than failing, until the job is cancelled or late.
+/// The first task of a job should use [`Pool::try_submit`] instead, so a
+/// full pool is a 503 before the job starts.
+pub fn offer_waiting(pool: &Pool, mut task: Task, ctx: &RenderCtx) -> Result<(), Interrupted> {
+    loop {
+        match pool.offer(task) {
+            Ok(()) => return Ok(()),
+            Err(returned) => {
+                task = returned;
+                ctx.check()?;
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        }
+    }
+}
+
+/// Waits for a task's result, giving up when the job is cancelled or late.
+/// `Ok(None)`: the task ended without sending one.
+pub fn receive<T>(receiver: &mpsc::Receiver<T>, ctx: &RenderCtx) -> Result<Option<T>, Interrupted> {
+    loop {
+        match receiver.recv_timeout(Duration::from_millis(50)) {
+            Ok(value) => return Ok(Some(value)),
+            Err(mpsc::RecvTimeoutError::Timeout) => ctx.check()?,
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                // A task that saw its job stopped sends nothing.
+                ctx.check()?;
+                return Ok(None);
+            }
+        }
     }
 }
 

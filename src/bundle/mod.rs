@@ -18,13 +18,13 @@ pub mod path;
 use std::collections::VecDeque;
 use std::io::Write;
 use std::sync::{Arc, mpsc};
-use std::time::Duration;
 
 use serde::Serialize;
 
 use crate::archive::{Method, ZipWriter};
 use crate::job::zip::{self as zip_job, Compression, Content, MANIFEST, OnError, ZipJob};
 use crate::job::{Job, JobBody};
+use crate::pool;
 use crate::problem::FieldError;
 use crate::render::{self, RenderError};
 use crate::render_ctx::RenderCtx;
@@ -277,7 +277,7 @@ impl Run<'_> {
             return Ok(None);
         };
         let (tx, rx) = mpsc::sync_channel(1);
-        let mut task: crate::pool::Task = {
+        let task: pool::Task = {
             let job = Arc::clone(job);
             let ctx = RenderCtx::new(self.ctx.cancel.clone(), self.ctx.deadline);
             Box::new(move || {
@@ -286,39 +286,19 @@ impl Run<'_> {
                 }
             })
         };
-        loop {
-            match fanout.pool.offer(task) {
-                Ok(()) => {
-                    self.submitted = true;
-                    return Ok(Some(rx));
-                }
-                Err(_) if !self.submitted => {
-                    return Err(RenderError::Overloaded(fanout.retry_after_secs));
-                }
-                Err(returned) => {
-                    task = returned;
-                    self.ctx.check()?;
-                    std::thread::sleep(Duration::from_millis(5));
-                }
-            }
+        if self.submitted {
+            pool::offer_waiting(&fanout.pool, task, self.ctx)?;
+        } else if fanout.pool.try_submit(task).is_err() {
+            return Err(RenderError::Overloaded(fanout.retry_after_secs));
         }
+        self.submitted = true;
+        Ok(Some(rx))
     }
 
     /// Waits for an entry, giving up when the job is cancelled or late.
     fn wait(&self, receiver: &mpsc::Receiver<Outcome>) -> Result<Outcome, RenderError> {
-        loop {
-            match receiver.recv_timeout(Duration::from_millis(50)) {
-                Ok(outcome) => return Ok(outcome),
-                Err(mpsc::RecvTimeoutError::Timeout) => self.ctx.check()?,
-                Err(mpsc::RecvTimeoutError::Disconnected) => {
-                    // The task saw the job cancelled or late.
-                    self.ctx.check()?;
-                    return Err(RenderError::Panicked(
-                        "an entry ended without a result".to_owned(),
-                    ));
-                }
-            }
-        }
+        pool::receive(receiver, self.ctx)?
+            .ok_or_else(|| RenderError::Panicked("an entry ended without a result".to_owned()))
     }
 }
 

@@ -12,7 +12,6 @@
 use std::collections::{BTreeSet, VecDeque};
 use std::sync::Arc;
 use std::sync::mpsc;
-use std::time::Duration;
 
 use bytes::Bytes;
 use serde::Serialize;
@@ -256,51 +255,37 @@ fn submit(
     first: bool,
 ) -> Result<mpsc::Receiver<Outcome>, RenderError> {
     let (tx, rx) = mpsc::sync_channel(1);
-    loop {
-        let task = {
-            let inputs = Arc::clone(inputs);
-            let spec = Arc::clone(&batch.spec);
-            let limits = batch.limits;
-            let ctx = ctx.clone();
-            let tx = tx.clone();
-            Box::new(move || {
-                let input = &inputs[index];
-                let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    convert(&input.bytes, &spec, &limits, &ctx)
-                }))
-                .unwrap_or_else(|_| {
-                    Err(ImageError::Encode {
-                        format: "image",
-                        detail: "the conversion panicked".to_owned(),
-                    })
-                });
-                let _ = tx.send(outcome);
-            })
-        };
-        match pool.try_submit(task) {
-            Ok(()) => return Ok(rx),
-            Err(_) if first => return Err(RenderError::Overloaded(batch.retry_after_secs)),
-            Err(_) => {
-                ctx.check()?;
-                std::thread::sleep(Duration::from_millis(5));
-            }
-        }
+    let task: crate::pool::Task = {
+        let inputs = Arc::clone(inputs);
+        let spec = Arc::clone(&batch.spec);
+        let limits = batch.limits;
+        let ctx = ctx.clone();
+        Box::new(move || {
+            let input = &inputs[index];
+            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                convert(&input.bytes, &spec, &limits, &ctx)
+            }))
+            .unwrap_or_else(|_| {
+                Err(ImageError::Encode {
+                    format: "image",
+                    detail: "the conversion panicked".to_owned(),
+                })
+            });
+            let _ = tx.send(outcome);
+        })
+    };
+    if !first {
+        crate::pool::offer_waiting(pool, task, ctx)?;
+    } else if pool.try_submit(task).is_err() {
+        return Err(RenderError::Overloaded(batch.retry_after_secs));
     }
+    Ok(rx)
 }
 
 /// Waits for a conversion, giving up when the job is cancelled or late.
 fn wait(receiver: &mpsc::Receiver<Outcome>, ctx: &RenderCtx) -> Result<Outcome, RenderError> {
-    loop {
-        match receiver.recv_timeout(Duration::from_millis(50)) {
-            Ok(outcome) => return Ok(outcome),
-            Err(mpsc::RecvTimeoutError::Timeout) => ctx.check()?,
-            Err(mpsc::RecvTimeoutError::Disconnected) => {
-                return Err(RenderError::Image(
-                    "a conversion ended without a result".to_owned(),
-                ));
-            }
-        }
-    }
+    crate::pool::receive(receiver, ctx)?
+        .ok_or_else(|| RenderError::Image("a conversion ended without a result".to_owned()))
 }
 
 #[cfg(test)]
