@@ -24,6 +24,16 @@ pub use node::{DocError, Loc};
 /// Files a document may reference as `file:NAME` (multipart parts, `--file`).
 pub type Files = BTreeMap<String, bytes::Bytes>;
 
+/// "no file named …", with the names of the files that were sent.
+pub fn missing_file(name: &str, files: &Files) -> String {
+    let names: Vec<&str> = files.keys().map(String::as_str).collect();
+    if names.is_empty() {
+        format!("no file named {name:?}: the job has no files")
+    } else {
+        format!("no file named {name:?}; files sent: {}", names.join(", "))
+    }
+}
+
 /// What lowering may read besides the tree, and the limits it enforces.
 #[derive(Debug, Clone, Copy)]
 pub struct Assets<'a> {

@@ -121,7 +121,7 @@ impl ImageJob {
                 None => {
                     return Err(FieldError::new(
                         "/source",
-                        super::missing_file_message(name, files),
+                        crate::doc::missing_file(name, files),
                     ));
                 }
             },

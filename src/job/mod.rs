@@ -357,16 +357,6 @@ fn reject_unused(request: &JobRequest, used: &[&str], format: &str, diags: &mut 
     }
 }
 
-/// "no file named …", with the names of the files that were sent.
-pub(crate) fn missing_file_message(name: &str, files: &crate::doc::Files) -> String {
-    let names: Vec<&str> = files.keys().map(String::as_str).collect();
-    if names.is_empty() {
-        format!("no file named {name:?}: the job has no files")
-    } else {
-        format!("no file named {name:?}; files sent: {}", names.join(", "))
-    }
-}
-
 fn format_list() -> String {
     Format::ALL
         .iter()

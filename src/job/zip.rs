@@ -616,7 +616,7 @@ pub fn attach(zip: &mut ZipJob, files: &Files) -> Result<(), Vec<FieldError>> {
                 Some(found) => *bytes = Some(found.clone()),
                 None => errors.push(FieldError::new(
                     format!("{}/file", entry.pointer),
-                    super::missing_file_message(name, files),
+                    crate::doc::missing_file(name, files),
                 )),
             },
             Content::Inline(_) => {}

@@ -51,16 +51,7 @@ impl Lowerer<'_> {
                 return Some(data.clone());
             }
             let Some(bytes) = self.assets.files.get(name) else {
-                let names: Vec<&str> = self.assets.files.keys().map(String::as_str).collect();
-                let msg = if names.is_empty() {
-                    format!("no file named \"{name}\": the job has no files")
-                } else {
-                    format!(
-                        "no file named \"{name}\"; available files: {}",
-                        names.join(", ")
-                    )
-                };
-                self.error(loc, msg);
+                self.error(loc, crate::doc::missing_file(name, self.assets.files));
                 return None;
             };
             let data = Arc::new(self.probe(bytes.clone(), loc)?);
@@ -99,13 +90,15 @@ impl Lowerer<'_> {
 
     /// Detects the format and reads the size from the header.
     fn probe(&mut self, bytes: Bytes, loc: &Loc) -> Option<ImageData> {
-        let format = if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-            ImageFormat::Png
-        } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-            ImageFormat::Jpeg
-        } else {
-            self.error(loc, "not a PNG or JPEG image");
-            return None;
+        // Documents embed PNG and JPEG as they are; other formats would need
+        // converting first (an image job does that).
+        let format = match crate::image::sniff(&bytes) {
+            Some(crate::image::InputFormat::Png) => ImageFormat::Png,
+            Some(crate::image::InputFormat::Jpeg) => ImageFormat::Jpeg,
+            _ => {
+                self.error(loc, "not a PNG or JPEG image");
+                return None;
+            }
         };
         let reader_format = match format {
             ImageFormat::Png => image::ImageFormat::Png,

@@ -62,7 +62,7 @@ fn bad_images_are_refused() {
             "</document>"
         ),
         &[
-            "line 2, column 6: no file named \"missing.png\"; available files: logo.png, notes.txt",
+            "line 2, column 6: no file named \"missing.png\"; files sent: logo.png, notes.txt",
             "line 3, column 6: not a PNG or JPEG image",
             "line 4, column 6: not a PNG or JPEG image",
             "line 5, column 6: the data URI is not valid base64: unexpected character at position 1",
