@@ -3,7 +3,7 @@
 //! Every `serve` flag has an environment variable; defaults are safe for a
 //! public network.
 
-use std::io::{self, Read};
+use std::io::{self, Read, Write};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -429,8 +429,15 @@ impl ProgressMeter {
 }
 
 /// Writes beside the target and renames on success, so a failed render never
-/// leaves a truncated document under the requested name.
+/// leaves a truncated document under the requested name. A target that is
+/// not a regular file (`/dev/null`, a pipe) is written directly.
 fn render_to_file(job: &job::Job, ctx: &RenderCtx, output: &Path) -> Result<(), RenderError> {
+    if std::fs::metadata(output).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
+        let mut out = io::BufWriter::new(std::fs::OpenOptions::new().write(true).open(output)?);
+        render::render(job, ctx, &mut out)?;
+        out.flush()?;
+        return Ok(());
+    }
     let mut partial = output.as_os_str().to_owned();
     partial.push(".partial");
     let partial = PathBuf::from(partial);

@@ -62,6 +62,46 @@ fn render_writes_the_file_named_by_output() {
 }
 
 #[test]
+fn render_writes_into_a_pipe_named_by_output() {
+    // `-o /dev/null` and `-o some-fifo` must write into the special file,
+    // not replace it with a regular one (checked on a FIFO: harmless).
+    let dir = temp_dir("fifo");
+    let fifo = dir.join("out.fifo");
+    let made = Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success());
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read(&fifo).expect("read the FIFO"))
+    };
+    let job = repo_path("samples/pdf-invoice.json");
+    let run = docsmith(
+        &[
+            "render",
+            job.to_str().expect("utf-8"),
+            "-o",
+            fifo.to_str().expect("utf-8"),
+        ],
+        None,
+    );
+    assert!(
+        run.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    // Checked before joining: a replaced FIFO leaves the reader blocked.
+    use std::os::unix::fs::FileTypeExt;
+    let kind = std::fs::metadata(&fifo).expect("still there").file_type();
+    assert!(kind.is_fifo(), "the FIFO was replaced");
+    let bytes = reader.join().expect("reader thread");
+    assert!(bytes.starts_with(b"%PDF-"), "the PDF went through the FIFO");
+    let left: Vec<_> = std::fs::read_dir(&dir).expect("dir").collect();
+    assert_eq!(left.len(), 1, "nothing but the FIFO is left");
+}
+
+#[test]
 fn render_to_stdout_from_stdin() {
     let job = sales_job(3).to_string();
     let run = docsmith(&["render", "-", "-o", "-"], Some(job.as_bytes()));
