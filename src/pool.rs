@@ -100,6 +100,13 @@ impl Pool {
         self.shared.lock().queue.len()
     }
 
+    /// Whether a task offered now would be taken.
+    pub fn has_room(&self) -> bool {
+        let state = self.shared.lock();
+        let idle = self.workers.saturating_sub(state.busy);
+        state.queue.len() < self.queue_depth + idle
+    }
+
     /// Queues `task`, or refuses at once when the queue is full.
     pub fn try_submit(&self, task: Task) -> Result<(), Rejected> {
         self.offer(task).map_err(|_| Rejected::QueueFull)

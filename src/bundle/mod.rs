@@ -31,6 +31,14 @@ use crate::render_ctx::RenderCtx;
 
 /// Writes the archive of `job` into `out`.
 pub fn write(job: &Arc<ZipJob>, ctx: &RenderCtx, out: &mut dyn Write) -> Result<(), RenderError> {
+    // Like any job, one that finds the pool full is turned away before it
+    // starts, even when its first entries need no worker.
+    if let Some(fanout) = &ctx.fanout
+        && needs_pool(job)
+        && !fanout.pool.has_room()
+    {
+        return Err(RenderError::Overloaded(fanout.retry_after_secs));
+    }
     let mut run = Run {
         ctx,
         bytes: 0,
@@ -52,8 +60,8 @@ struct Run<'a> {
     /// Entries written or skipped so far, for progress.
     done: usize,
     total: usize,
-    /// Whether any entry went to the pool yet: the first one finding the
-    /// pool full makes the job a 503.
+    /// Whether any entry went to the pool or the output yet: until then a
+    /// full pool makes the job a 503; after, the job waits for room.
     submitted: bool,
     /// Whether the first entry was pushed out to the client already: it
     /// leaves at once, later ones in the sink's chunks.
@@ -146,6 +154,7 @@ impl Run<'_> {
                     self.advance();
                 }
                 Slot::Nested(nested) => {
+                    self.submitted = true;
                     let mut entry = zip.stream_stored(path)?;
                     self.archive(nested, &mut entry)
                         .map_err(|e| located(e, &format!("{source}/job"), None))?;
@@ -158,6 +167,8 @@ impl Run<'_> {
                         error: None,
                         errors: Vec::new(),
                     });
+                    // The nested archive counts as an entry of its own.
+                    self.advance();
                 }
                 Slot::Task => {
                     let outcome = match receiver {
@@ -245,6 +256,8 @@ impl Run<'_> {
 
     /// Counts an entry's bytes against `--max-zip-bytes`.
     fn count(&mut self, len: usize, path: &str) -> Result<(), RenderError> {
+        // The entry is about to be written: the answer has begun.
+        self.submitted = true;
         self.bytes += len as u64;
         if self.bytes > self.max_bytes {
             return Err(RenderError::Invalid(vec![FieldError::new(
@@ -300,6 +313,18 @@ impl Run<'_> {
         pool::receive(receiver, self.ctx)?
             .ok_or_else(|| RenderError::Panicked("an entry ended without a result".to_owned()))
     }
+}
+
+/// Whether any entry of `job`, nested archives' included, renders on the pool.
+fn needs_pool(job: &ZipJob) -> bool {
+    job.batch.as_ref().is_some_and(|b| !b.items.is_empty())
+        || job.entries.iter().any(|e| match &e.content {
+            Content::Job(nested) => match &nested.body {
+                JobBody::Zip(zip) => needs_pool(zip),
+                _ => true,
+            },
+            _ => false,
+        })
 }
 
 /// Renders the job of `slot` into memory.

@@ -11,32 +11,6 @@ use serde_json::json;
 
 use crate::support::*;
 
-fn assert_problem(reply: &Reply, status: u16) {
-    assert_eq!(
-        reply.status.as_u16(),
-        status,
-        "body: {}",
-        String::from_utf8_lossy(&reply.body)
-    );
-    assert_eq!(reply.header("content-type"), "application/problem+json");
-    let body = reply.json();
-    assert_eq!(body["status"], status);
-    assert!(
-        body["type"]
-            .as_str()
-            .is_some_and(|t| t.starts_with("https://")),
-        "{body}"
-    );
-    assert!(
-        body["title"].as_str().is_some_and(|t| !t.is_empty()),
-        "{body}"
-    );
-    assert!(
-        body["detail"].as_str().is_some_and(|t| !t.is_empty()),
-        "{body}"
-    );
-}
-
 #[tokio::test]
 async fn renders_xlsx_with_headers_and_readable_cells() {
     let state = state_with(test_config());

@@ -10,3 +10,4 @@ mod pdf;
 mod serve;
 mod support;
 mod xlsx;
+mod zip;

@@ -1679,19 +1679,12 @@ async fn multipart_file_parts_are_the_documents_images() {
 // ---------------------------------------------------------------------------
 // 8. The command line
 
-fn docsmith_cli(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_docsmith"))
-        .args(args)
-        .output()
-        .expect("docsmith runs")
-}
-
 #[test]
 fn cli_renders_the_invoice_and_reads_file_arguments() {
     let dir = Scratch::new("cli");
     let out = dir.path("OUT.pdf");
     let job_path = repo_path("samples/pdf-invoice.json");
-    let run = docsmith_cli(&["render", utf8(&job_path), "-o", utf8(&out)]);
+    let run = docsmith(&["render", utf8(&job_path), "-o", utf8(&out)], None);
     assert!(
         run.status.success(),
         "stderr: {}",
@@ -1714,14 +1707,17 @@ fn cli_renders_the_invoice_and_reads_file_arguments() {
     std::fs::write(&job_file, logo_job().to_string()).expect("write the job");
     let with_logo = dir.path("logo.pdf");
     let file_arg = format!("logo={}", utf8(&logo));
-    let run = docsmith_cli(&[
-        "render",
-        utf8(&job_file),
-        "--file",
-        &file_arg,
-        "-o",
-        utf8(&with_logo),
-    ]);
+    let run = docsmith(
+        &[
+            "render",
+            utf8(&job_file),
+            "--file",
+            &file_arg,
+            "-o",
+            utf8(&with_logo),
+        ],
+        None,
+    );
     assert!(
         run.status.success(),
         "stderr: {}",
@@ -1735,7 +1731,7 @@ fn cli_renders_the_invoice_and_reads_file_arguments() {
 
     // Without the file: exit 2, the problem names it, no output.
     let missing = dir.path("missing.pdf");
-    let run = docsmith_cli(&["render", utf8(&job_file), "-o", utf8(&missing)]);
+    let run = docsmith(&["render", utf8(&job_file), "-o", utf8(&missing)], None);
     assert_eq!(
         run.status.code(),
         Some(2),

@@ -1,40 +1,13 @@
 //! `docsmith serve` as a process: start-up on the defaults, graceful shutdown.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use crate::support::*;
 
-/// Starts `docsmith serve` on a free loopback port; returns the child and its URL.
-fn start(extra: &[&str]) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_docsmith"))
-        .args(["serve", "--addr", "127.0.0.1:0", "--log-format", "json"])
-        .args(extra)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("docsmith serve starts");
-    let stderr = child.stderr.take().expect("stderr");
-    let mut lines = BufReader::new(stderr).lines();
-    let url = loop {
-        let line = lines
-            .next()
-            .expect("serve logs its address")
-            .expect("utf-8 log line");
-        if let Some(i) = line.find("listening on http://") {
-            let rest = &line[i + "listening on ".len()..];
-            break rest.split('"').next().expect("url").to_owned();
-        }
-    };
-    // Keep draining the log so the server never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
-    (child, url)
-}
-
 #[tokio::test]
 async fn sigterm_lets_in_flight_jobs_finish() {
-    let (mut child, base) = start(&["--workers", "1"]);
+    let (mut child, base) = start_server(&["--workers", "1"]);
     let client = reqwest::Client::new();
     let health = client
         .get(format!("{base}/healthz"))
