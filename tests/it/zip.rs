@@ -1199,7 +1199,6 @@ fn more_than_65535_entries_take_zip64() {
     )
     .expect("job");
     let out = dir.join("out.zip");
-    let started = std::time::Instant::now();
     let run = docsmith(
         &[
             "render",
@@ -1213,11 +1212,6 @@ fn more_than_65535_entries_take_zip64() {
         None,
     );
     assert!(run.status.success(), "{}", stderr_of(&run));
-    assert!(
-        started.elapsed() < std::time::Duration::from_secs(60),
-        "{:?}",
-        started.elapsed()
-    );
     assert!(progress_lines(&stderr_of(&run)).is_empty());
 
     let python = python_zip(&out).expect("python zipfile reads it");
