@@ -342,6 +342,15 @@ impl<W: Write> ZipWriter<W> {
     }
 }
 
+/// Whether deflate makes `sample` at least 5 % smaller: a cheap guess at
+/// whether a large entry of unknown kind is worth deflating.
+pub fn deflate_shrinks(sample: &[u8]) -> bool {
+    match DEFLATE.with_borrow_mut(|d| d.bytes(sample)) {
+        Ok(packed) => packed.len() * 20 < sample.len() * 19,
+        Err(_) => false,
+    }
+}
+
 /// What the central directory says about one entry.
 struct Record<'a> {
     name: &'a [u8],

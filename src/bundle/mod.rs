@@ -21,7 +21,7 @@ use std::sync::{Arc, mpsc};
 
 use serde::Serialize;
 
-use crate::archive::{Method, ZipWriter};
+use crate::archive::{self, Method, ZipWriter};
 use crate::job::zip::{self as zip_job, Compression, Content, MANIFEST, OnError, ZipJob};
 use crate::job::{Job, JobBody};
 use crate::pool;
@@ -336,10 +336,10 @@ fn render_slot(job: &ZipJob, slot: usize, ctx: &RenderCtx) -> Outcome {
             _ => Ok(()),
         },
         None => match &job.batch {
-            Some(batch) => {
-                let item = batch.item_job(slot - job.entries.len());
-                render::render_catching(&item, ctx, &mut bytes)
-            }
+            Some(batch) => match batch.item_job(slot - job.entries.len()) {
+                Ok(item) => render::render_catching(&item, ctx, &mut bytes),
+                Err(error) => Err(RenderError::Invalid(vec![error])),
+            },
             None => Ok(()),
         },
     };
@@ -429,9 +429,19 @@ fn report_skipped(err: &RenderError, path: &str) {
     }
 }
 
-/// Store what is compressed already, deflate the rest.
+/// Entries larger than this are deflated only if a sample of them shrinks.
+const SAMPLED_FROM: usize = 1 << 20;
+/// The sample: the entry's first 128 KiB.
+const SAMPLE: usize = 128 << 10;
+
+/// Store what is compressed already, deflate the rest. A large entry of
+/// unknown kind is deflated only when its first 128 KiB shrink: deflating
+/// hundreds of megabytes of random or encrypted data just to store them
+/// anyway costs seconds.
 fn auto_method(bytes: &[u8]) -> Method {
-    if is_compressed(bytes) {
+    if is_compressed(bytes)
+        || (bytes.len() > SAMPLED_FROM && !archive::deflate_shrinks(&bytes[..SAMPLE]))
+    {
         Method::Store
     } else {
         Method::Deflate
@@ -493,5 +503,25 @@ mod tests {
             let method = auto_method(bytes);
             assert_eq!(method == Method::Store, stored, "{bytes:?}");
         }
+    }
+
+    #[test]
+    fn large_entries_are_deflated_only_if_a_sample_shrinks() {
+        let mut state: u32 = 0x1234_5678;
+        let noise: Vec<u8> = (0..2 << 20)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 17;
+                state ^= state << 5;
+                state as u8
+            })
+            .collect();
+        assert_eq!(auto_method(&noise), Method::Store);
+        let text = b"date,customer,amount\n2026-11-01,Nordwind AG,480.00\n".repeat(50_000);
+        assert!(text.len() > SAMPLED_FROM);
+        assert_eq!(auto_method(&text), Method::Deflate);
+        // Small entries are left to the writer, which stores them if
+        // deflate does not help.
+        assert_eq!(auto_method(&noise[..1000]), Method::Deflate);
     }
 }

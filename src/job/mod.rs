@@ -8,7 +8,7 @@ pub mod zip;
 
 use std::fmt;
 
-pub use wire::JobRequest;
+pub use wire::{BatchRequest, JobRequest};
 
 use crate::format::Format;
 use crate::problem::{Diagnostics, FieldError};

@@ -3,6 +3,7 @@
 
 use serde::Deserialize;
 use serde_json::Value;
+use serde_json::value::RawValue;
 use utoipa::ToSchema;
 
 use crate::xlsx::WorkbookSpec;
@@ -65,8 +66,7 @@ pub struct JobRequest {
     #[schema(value_type = Option<Vec<Object>>)]
     pub entries: Option<Value>,
     /// One template job over many data items (zip).
-    #[schema(value_type = Option<Object>)]
-    pub batch: Option<Value>,
+    pub batch: Option<BatchRequest>,
     /// What a failed entry does (zip): `fail` (default) fails the request,
     /// `skip` leaves the entry out and lists its error in `manifest.json`.
     #[schema(example = "skip")]
@@ -74,4 +74,28 @@ pub struct JobRequest {
     /// Whether `manifest.json` (every entry, its size, or its error) ends
     /// the archive (zip; default: only with `on_error: "skip"`).
     pub manifest: Option<bool>,
+}
+
+/// A zip job's batch: one document job rendered once per data item, one
+/// entry each.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "path": "invoices/{{ invoice.number }}.pdf",
+    "job": {"format": "pdf", "template": "invoice"},
+    "items": [{"invoice": {"number": "INV-1"}}, {"invoice": {"number": "INV-2"}}]
+}))]
+pub struct BatchRequest {
+    /// The entry path of each item: a minijinja template over the item's
+    /// fields, `item` (the whole item) and `index` (1-based).
+    pub path: Option<String>,
+    /// The pdf or docx job each item is rendered with, without `data`.
+    #[schema(value_type = Option<Object>)]
+    pub job: Option<Value>,
+    /// The data of each document. Kept as JSON text until its document is
+    /// rendered, so a batch of thousands holds little more than its request.
+    #[schema(value_type = Option<Vec<Object>>)]
+    pub items: Option<Vec<Box<RawValue>>>,
+    /// `auto` (default), `store` or `deflate`.
+    pub compression: Option<String>,
 }

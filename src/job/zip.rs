@@ -13,7 +13,9 @@ use std::sync::Arc;
 use bytes::Bytes;
 use serde_json::{Map, Value};
 
-use super::{Job, JobBody, JobError, JobRequest};
+use serde_json::value::RawValue;
+
+use super::{BatchRequest, Job, JobBody, JobError, JobRequest};
 use crate::bundle::path::{self, Paths};
 use crate::doc::Files;
 use crate::format::Format;
@@ -94,34 +96,42 @@ pub enum Content {
 pub struct Batch {
     /// The job every item is rendered with; its `data` is the item.
     pub job: Box<Job>,
-    pub items: Vec<Value>,
+    /// Each item as the JSON text it came as, read when it is rendered.
+    pub items: Vec<Box<RawValue>>,
     /// The entry path of each item.
     pub paths: Vec<String>,
     pub compression: Compression,
 }
 
 impl Batch {
-    /// The job for item `index`.
-    pub fn item_job(&self, index: usize) -> Job {
+    /// The job for item `index`. Validation read every item already, so
+    /// reading one again cannot fail; if it did, the item is reported.
+    pub fn item_job(&self, index: usize) -> Result<Job, FieldError> {
+        let data: Value = serde_json::from_str(self.items[index].get())
+            .map_err(|e| FieldError::new("/data", e.to_string()))?;
         let body = match &self.job.body {
             JobBody::Pdf(doc) => JobBody::Pdf(super::document::DocJob {
-                data: self.items[index].clone(),
+                data,
                 ..doc.clone()
             }),
             JobBody::Docx(doc) => JobBody::Docx(super::document::DocJob {
-                data: self.items[index].clone(),
+                data,
                 ..doc.clone()
             }),
-            // Validation lets only document jobs into a batch.
-            _ => unreachable!("a batch job is a document job"),
+            _ => {
+                return Err(FieldError::new(
+                    "/batch/job/format",
+                    "a batch job is a pdf or docx job",
+                ));
+            }
         };
-        Job {
+        Ok(Job {
             format: self.job.format,
             filename: self.paths[index].clone(),
             body,
             files: self.job.files.clone(),
             filename_given: true,
-        }
+        })
     }
 }
 
@@ -214,8 +224,8 @@ pub(super) fn validate(
         }
         Some(_) => diags.error("/entries", "expected an array of entries"),
     }
-    if let Some(value) = request.batch {
-        zip.batch = validate_batch(value, templates, &mut paths, diags);
+    if let Some(batch) = request.batch {
+        zip.batch = validate_batch(batch, templates, &mut paths, diags);
         zip.total_entries += zip.batch.as_ref().map_or(0, |b| b.items.len());
     }
     if zip.entries.is_empty()
@@ -437,30 +447,13 @@ pub fn prefixed(mut error: FieldError, prefix: &str) -> FieldError {
 }
 
 fn validate_batch(
-    value: Value,
+    request: BatchRequest,
     templates: &Catalog,
     paths: &mut Paths,
     diags: &mut Diagnostics,
 ) -> Option<Batch> {
-    let Value::Object(mut fields) = value else {
-        diags.error(
-            "/batch",
-            "expected {\"path\": \"…{{ … }}…\", \"job\": {…}, \"items\": […]}",
-        );
-        return None;
-    };
-    let path_source = fields.remove("path");
-    let job = fields.remove("job");
-    let items = fields.remove("items");
-    let compression = compression(fields.remove("compression"), "/batch", diags);
-    for key in fields.keys() {
-        diags.error(
-            format!("/batch/{}", escape_token(key)),
-            "unknown field; a batch has `path`, `job`, `items` and optionally `compression`",
-        );
-    }
-
-    let job = match job {
+    let compression = compression(request.compression.map(Value::String), "/batch", diags);
+    let job = match request.job {
         Some(Value::Object(job)) => {
             if job.contains_key("data") {
                 diags.error(
@@ -490,47 +483,17 @@ fn validate_batch(
             None
         }
     };
-
-    let items = match items {
-        Some(Value::Array(items)) => {
-            for (i, item) in items.iter().enumerate() {
-                if !item.is_object() {
-                    diags.error(
-                        format!("/batch/items/{i}"),
-                        "expected an object (the data of one document)",
-                    );
-                }
-            }
-            items
-        }
-        Some(_) => {
-            diags.error("/batch/items", "expected an array of data objects");
-            Vec::new()
-        }
-        None => {
-            diags.error("/batch/items", "missing required field");
-            Vec::new()
-        }
+    let items = request.items.unwrap_or_else(|| {
+        diags.error("/batch/items", "missing required field");
+        Vec::new()
+    });
+    let Some(path_source) = request.path else {
+        diags.error(
+            "/batch/path",
+            "missing required field: the entry path of each item, such as \"invoices/{{ number }}.pdf\"",
+        );
+        return None;
     };
-
-    let path_source = match path_source {
-        Some(Value::String(source)) => Some(source),
-        Some(_) => {
-            diags.error(
-                "/batch/path",
-                "expected a string such as \"invoices/{{ number }}.pdf\"",
-            );
-            None
-        }
-        None => {
-            diags.error(
-                "/batch/path",
-                "missing required field: the entry path of each item, such as \"invoices/{{ number }}.pdf\"",
-            );
-            None
-        }
-    };
-    let path_source = path_source?;
     let paths = item_paths(&path_source, &items, paths, diags)?;
     Some(Batch {
         job: Box::new(job?),
@@ -540,11 +503,12 @@ fn validate_batch(
     })
 }
 
-/// Renders the batch's path template once per item, then normalises and
-/// claims each path.
+/// Reads each item, renders the batch's path template with it, then
+/// normalises and claims the path. The context holds only the item fields
+/// the template names, so a big item costs no more than a small one.
 fn item_paths(
     source: &str,
-    items: &[Value],
+    items: &[Box<RawValue>],
     paths: &mut Paths,
     diags: &mut Diagnostics,
 ) -> Option<Vec<String>> {
@@ -559,29 +523,38 @@ fn item_paths(
             return None;
         }
     };
+    let names = template.undeclared_variables(false);
     let mut out = Vec::with_capacity(items.len());
-    for (i, item) in items.iter().enumerate() {
+    for (i, raw) in items.iter().enumerate() {
         let pointer = format!("/batch/items/{i}");
-        let Value::Object(fields) = item else {
-            continue;
+        let item: Value = match serde_json::from_str(raw.get()) {
+            Ok(Value::Object(item)) => Value::Object(item),
+            _ => {
+                diags.error(pointer, "expected an object (the data of one document)");
+                continue;
+            }
         };
-        let mut context = Map::with_capacity(fields.len() + 2);
-        context.insert("index".to_owned(), Value::from(i + 1));
-        context.insert("item".to_owned(), item.clone());
-        for (k, v) in fields {
-            context.insert(k.clone(), v.clone());
+        let mut context = Map::with_capacity(names.len());
+        for name in &names {
+            let value = match name.as_str() {
+                "item" => Some(&item),
+                _ => item.get(name),
+            };
+            if let Some(value) = value {
+                context.insert(name.clone(), value.clone());
+            }
         }
-        let rendered = match template.render(minijinja::Value::from(minijinja::value::Serde(
-            &Value::Object(context),
-        ))) {
+        if names.contains("index") && item.get("index").is_none() {
+            context.insert("index".to_owned(), Value::from(i + 1));
+        }
+        let context = minijinja::Value::from(minijinja::value::Serde(&Value::Object(context)));
+        let rendered = match template.render(context) {
             Ok(rendered) => rendered,
             Err(e) => {
+                let detail = e.detail().map_or_else(|| e.to_string(), str::to_owned);
                 diags.error(
                     pointer,
-                    format!(
-                        "the batch path template fails for this item: {}",
-                        e.detail().unwrap_or(&e.to_string())
-                    ),
+                    format!("the batch path template fails for this item: {detail}"),
                 );
                 continue;
             }
@@ -663,7 +636,11 @@ pub fn check_documents(zip: &ZipJob) -> Result<(), Vec<FieldError>> {
     }
     if let Some(batch) = &zip.batch {
         for i in 0..batch.items.len() {
-            if let Err(errs) = batch.item_job(i).check_document() {
+            let checked = batch
+                .item_job(i)
+                .map_err(|e| vec![e])
+                .and_then(|job| job.check_document());
+            if let Err(errs) = checked {
                 errors.extend(errs.into_iter().map(|e| item_error(e, i)));
             }
             if errors.len() > 50 {

@@ -891,9 +891,20 @@ async fn wrong_jobs_are_422_with_pointers_before_any_byte() {
             vec!["/batch/items/1"],
         ),
         (
-            "batch unknown field and missing path",
+            // An unknown field stops reading the job, as anywhere in it.
+            "batch unknown field",
             json!({"format": "zip", "batch": {"job": small_pdf_job(), "items": [{"name": "a"}], "when": "now"}}),
-            vec!["/batch/path", "/batch/when"],
+            vec!["/batch/when"],
+        ),
+        (
+            "batch missing path",
+            json!({"format": "zip", "batch": {"job": small_pdf_job(), "items": [{"name": "a"}]}}),
+            vec!["/batch/path"],
+        ),
+        (
+            "batch items not an array",
+            json!({"format": "zip", "batch": {"path": "x.pdf", "job": small_pdf_job(), "items": {"a": 1}}}),
+            vec!["/batch/items"],
         ),
         (
             "batch job's own errors",
