@@ -67,7 +67,8 @@ impl Limits {
 
 thread_local! {
     /// Raw deflate (no zlib header), as ZIP entries hold it.
-    static DEFLATE: RefCell<Deflate> = RefCell::new(Deflate::new(false));
+    /// Level 2: archives carry text meant to be small (XML parts, CSV).
+    static DEFLATE: RefCell<Deflate> = RefCell::new(Deflate::new(false, 2));
 }
 
 const LOCAL_HEADER: u32 = 0x0403_4b50;
@@ -435,7 +436,7 @@ fn put64(out: &mut Vec<u8>, v: u64) {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use std::io::{Cursor, Read};
     use std::process::Command;
 
@@ -575,7 +576,7 @@ mod tests {
     }
 
     /// Bytes that deflate cannot shrink.
-    fn noise(len: usize) -> Vec<u8> {
+    pub(crate) fn noise(len: usize) -> Vec<u8> {
         let mut state: u32 = 0x9E37_79B9;
         (0..len)
             .map(|_| {

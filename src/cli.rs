@@ -178,8 +178,8 @@ pub struct RenderArgs {
     /// Entries of a zip job rendered at once [default: number of cores].
     #[arg(long, env = "DOCSMITH_WORKERS")]
     pub workers: Option<usize>,
-    /// No progress on stderr (a zip job shows it: a bar on a terminal,
-    /// a line per tenth otherwise).
+    /// Nothing on stderr but errors: no progress (a zip job shows it, a bar
+    /// on a terminal, a line per tenth otherwise) and no closing line.
     #[arg(short, long)]
     pub quiet: bool,
     #[command(flatten)]
@@ -356,7 +356,7 @@ fn render_command(args: RenderArgs) -> ExitCode {
     };
     match result {
         Ok(()) => {
-            if output != Path::new("-") {
+            if output != Path::new("-") && !args.quiet {
                 eprintln!(
                     "docsmith: wrote {} ({} job, {:.0} ms)",
                     output.display(),

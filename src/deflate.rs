@@ -8,9 +8,12 @@
 pub struct Deflate(flate2::Compress);
 
 impl Deflate {
-    pub fn new(zlib_header: bool) -> Deflate {
+    /// At `level` 1 (the fastest) to 9. zlib-rs's level 1 is a quick pass
+    /// made for speed; level 2 is its lazy matcher, about 30 % smaller on
+    /// text at about 60 % of the speed.
+    pub fn new(zlib_header: bool, level: u32) -> Deflate {
         Deflate(flate2::Compress::new(
-            flate2::Compression::fast(),
+            flate2::Compression::new(level),
             zlib_header,
         ))
     }

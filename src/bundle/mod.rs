@@ -507,15 +507,7 @@ mod tests {
 
     #[test]
     fn large_entries_are_deflated_only_if_a_sample_shrinks() {
-        let mut state: u32 = 0x1234_5678;
-        let noise: Vec<u8> = (0..2 << 20)
-            .map(|_| {
-                state ^= state << 13;
-                state ^= state >> 17;
-                state ^= state << 5;
-                state as u8
-            })
-            .collect();
+        let noise = crate::archive::tests::noise(2 << 20);
         assert_eq!(auto_method(&noise), Method::Store);
         let text = b"date,customer,amount\n2026-11-01,Nordwind AG,480.00\n".repeat(50_000);
         assert!(text.len() > SAMPLED_FROM);

@@ -28,8 +28,13 @@ use crate::render_ctx::{CancelToken, RenderCtx};
 /// Files uploaded beside the job, by part name.
 pub type Uploads = BTreeMap<String, Bytes>;
 
+/// Bodies up to this size are parsed and validated on the async executor;
+/// larger ones (a batch of thousands of items) on a blocking thread, so
+/// that health checks and other requests are not held up.
+const PARSE_INLINE_BYTES: usize = 256 * 1024;
+
 /// Reads the job (and any uploaded files) from the request body.
-async fn read_job(state: &AppState, request: Request) -> Result<(Job, Uploads), Problem> {
+async fn read_job(state: &Arc<AppState>, request: Request) -> Result<(Job, Uploads), Problem> {
     let content_type = request
         .headers()
         .get(header::CONTENT_TYPE)
@@ -43,14 +48,10 @@ async fn read_job(state: &AppState, request: Request) -> Result<(Job, Uploads), 
         .trim()
         .to_owned();
     let (json, uploads) = match essence.as_str() {
-        "application/json" => {
-            let body = Bytes::from_request(request, &())
-                .await
-                .map_err(|rejection| {
-                    body_problem(rejection.status().as_u16(), &rejection.body_text())
-                })?;
-            (body, Uploads::new())
-        }
+        "application/json" => (
+            read_body(request, state.config.max_body).await?,
+            Uploads::new(),
+        ),
         "multipart/form-data" => read_multipart(request).await?,
         "" => return Err(unsupported_media_type("the request has no Content-Type")),
         other => {
@@ -59,9 +60,56 @@ async fn read_job(state: &AppState, request: Request) -> Result<(Job, Uploads), 
             )));
         }
     };
-    let request = job::parse(&json)?;
-    let job = job::validate(request, &state.templates)?;
+    if json.len() <= PARSE_INLINE_BYTES {
+        let job = job::validate(job::parse(&json)?, &state.templates)?;
+        return Ok((job, uploads));
+    }
+    let worker_state = Arc::clone(state);
+    let job = tokio::task::spawn_blocking(move || {
+        let request = job::parse(&json)?;
+        // The body is not needed any more: let it go before validating.
+        drop(json);
+        job::validate(request, &worker_state.templates)
+    })
+    .await
+    .map_err(|_| Problem::internal())??;
     Ok((job, uploads))
+}
+
+/// The whole body, up to `limit` bytes (413 beyond), in one buffer sized
+/// from `Content-Length` when there is one, so a large body is held once
+/// rather than as chunks plus their copy.
+async fn read_body(request: Request, limit: usize) -> Result<Bytes, Problem> {
+    use http_body_util::BodyExt;
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    let too_large = || {
+        body_problem(
+            413,
+            &format!("the request body is larger than {limit} bytes (--max-body)"),
+        )
+    };
+    if declared.is_some_and(|n| n > limit) {
+        return Err(too_large());
+    }
+    let mut body = http_body_util::Limited::new(request.into_body(), limit);
+    let mut buf = bytes::BytesMut::with_capacity(declared.unwrap_or(0));
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|err| {
+            if err.is::<http_body_util::LengthLimitError>() {
+                too_large()
+            } else {
+                body_problem(400, &format!("the request body could not be read: {err}"))
+            }
+        })?;
+        if let Ok(data) = frame.into_data() {
+            buf.extend_from_slice(&data);
+        }
+    }
+    Ok(buf.freeze())
 }
 
 async fn read_multipart(request: Request) -> Result<(Bytes, Uploads), Problem> {

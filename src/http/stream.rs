@@ -73,12 +73,20 @@ impl ChannelSink {
 }
 
 impl Write for ChannelSink {
+    /// Takes at most what fills the current chunk, so a large write (a big
+    /// file in an archive) goes out chunk by chunk under the channel's
+    /// back-pressure instead of being copied whole into one message.
     fn write(&mut self, data: &[u8]) -> io::Result<usize> {
-        self.buf.extend_from_slice(data);
+        let room = CHUNK_BYTES - self.buf.len();
+        let taken = data.len().min(room);
+        if self.buf.capacity() == 0 {
+            self.buf.reserve(CHUNK_BYTES);
+        }
+        self.buf.extend_from_slice(&data[..taken]);
         if self.buf.len() >= CHUNK_BYTES {
             self.send_buffered()?;
         }
-        Ok(data.len())
+        Ok(taken)
     }
 
     fn flush(&mut self) -> io::Result<()> {

@@ -78,7 +78,7 @@ thread_local! {
     /// One deflate compressor per thread, reused across documents: setting
     /// one up (a few hundred KB of zeroed tables) costs more than
     /// compressing a small page.
-    static DEFLATE: std::cell::RefCell<Deflate> = std::cell::RefCell::new(Deflate::new(true));
+    static DEFLATE: std::cell::RefCell<Deflate> = std::cell::RefCell::new(Deflate::new(true, 1));
 }
 
 fn write_with(

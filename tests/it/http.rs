@@ -125,6 +125,44 @@ async fn body_over_the_limit_is_413() {
 }
 
 #[tokio::test]
+async fn body_over_the_limit_without_a_length_is_413() {
+    // A streamed body declares no length: the limit is found while reading.
+    let state = state_with(ServiceConfig {
+        max_body: 1024,
+        ..test_config()
+    });
+    let chunks: Vec<Result<String, std::io::Error>> = (0..8).map(|_| Ok(" ".repeat(200))).collect();
+    let request = Request::post("/v1/render")
+        .header("content-type", "application/json")
+        .body(Body::from_stream(futures_util::stream::iter(chunks)))
+        .expect("request");
+    assert!(request.headers().get("content-length").is_none());
+    assert_problem(&send(&state, request).await, 413);
+}
+
+#[tokio::test]
+async fn large_bodies_are_read_and_checked_like_small_ones() {
+    // Over 256 KiB a job is parsed and validated on a blocking thread.
+    let state = state_with(test_config());
+    let job = sales_job(8000).to_string();
+    assert!(job.len() > 256 * 1024, "{} bytes", job.len());
+    let reply = send(&state, post_json("/v1/render", job.clone())).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(read_xlsx(&reply.body)[0].1.len(), 8001, "header and rows");
+
+    let broken = format!("{}\n,}}", &job[..job.len() - 1]);
+    let reply = send(&state, post_json("/v1/render", broken)).await;
+    assert_problem(&reply, 400);
+    assert_eq!(reply.json()["line"], 2);
+
+    let mut wrong: serde_json::Value = serde_json::from_str(&job).expect("job");
+    wrong["workbook"]["sheets"][0]["rows"][7000][2] = json!("lots");
+    let reply = send(&state, post_json("/v1/render", wrong.to_string())).await;
+    assert_problem(&reply, 422);
+    assert_eq!(reply.pointers(), ["/workbook/sheets/0/rows/7000/2"]);
+}
+
+#[tokio::test]
 async fn unknown_template_is_404() {
     let state = state_with(test_config());
     let job = json!({"format": "xlsx", "template": "no-such-template", "data": {}});
