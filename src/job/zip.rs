@@ -8,6 +8,7 @@
 //! of entries at every depth, the nesting depth, and the size of the files
 //! and texts.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -527,24 +528,26 @@ fn item_paths(
     let mut out = Vec::with_capacity(items.len());
     for (i, raw) in items.iter().enumerate() {
         let pointer = format!("/batch/items/{i}");
-        let item: Value = match serde_json::from_str(raw.get()) {
-            Ok(Value::Object(item)) => Value::Object(item),
-            _ => {
+        // Only the top level is read here; just the fields the path names
+        // are read in full.
+        let fields: HashMap<String, &RawValue> = match serde_json::from_str(raw.get()) {
+            Ok(fields) => fields,
+            Err(_) => {
                 diags.error(pointer, "expected an object (the data of one document)");
                 continue;
             }
         };
         let mut context = Map::with_capacity(names.len());
         for name in &names {
-            let value = match name.as_str() {
-                "item" => Some(&item),
-                _ => item.get(name),
+            let raw_value = match name.as_str() {
+                "item" if !fields.contains_key("item") => Some(&**raw),
+                _ => fields.get(name.as_str()).copied(),
             };
-            if let Some(value) = value {
-                context.insert(name.clone(), value.clone());
+            if let Some(value) = raw_value.and_then(|v| serde_json::from_str(v.get()).ok()) {
+                context.insert(name.clone(), value);
             }
         }
-        if names.contains("index") && item.get("index").is_none() {
+        if names.contains("index") && !fields.contains_key("index") {
             context.insert("index".to_owned(), Value::from(i + 1));
         }
         let context = minijinja::Value::from(minijinja::value::Serde(&Value::Object(context)));

@@ -523,6 +523,36 @@ async fn a_mixed_archive_reads_back_entry_by_entry() {
 }
 
 #[tokio::test]
+async fn batch_paths_see_the_item_its_index_and_filters() {
+    let state = state_with(test_config());
+    let items = json!([
+        {"name": "a", "customer": {"name": "Nordwind AG"}, "kind": "Invoice"},
+        {"name": "b", "customer": {"name": "Café Sonnenschein"}, "kind": "Credit note"},
+        // An item's own `index` comes before the position.
+        {"name": "c", "customer": {"name": "Ohm & Söhne"}, "kind": "Invoice", "index": 99},
+    ]);
+    let job = json!({
+        "format": "zip",
+        "batch": {
+            "path": "{{ kind | lower }}/{{ '%03d' | format(index) }}-{{ customer.name }}-{{ item.kind | length }}.pdf",
+            "job": small_pdf_job(),
+            "items": items,
+        },
+    });
+    let reply = send(&state, render_json(&job)).await;
+    assert_zip_reply(&reply);
+    let entries = check_archive(&reply.body, "batch-paths");
+    assert_eq!(
+        names_of(&entries),
+        [
+            "invoice/001-Nordwind AG-7.pdf",
+            "credit note/002-Café Sonnenschein-11.pdf",
+            "invoice/099-Ohm & Söhne-7.pdf",
+        ]
+    );
+}
+
+#[tokio::test]
 async fn compression_can_be_chosen_per_entry() {
     let state = state_with(test_config());
     // Starts like a PDF (stored under "auto") but compresses well.
