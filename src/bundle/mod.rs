@@ -85,6 +85,24 @@ struct ManifestEntry {
     errors: Vec<FieldError>,
 }
 
+impl ManifestEntry {
+    fn written(
+        path: &str,
+        source: String,
+        format: Option<&'static str>,
+        bytes: Option<usize>,
+    ) -> Self {
+        ManifestEntry {
+            path: path.to_owned(),
+            source,
+            format,
+            bytes,
+            error: None,
+            errors: Vec::new(),
+        }
+    }
+}
+
 #[derive(Debug, Serialize)]
 struct Manifest<'a> {
     entries: usize,
@@ -143,14 +161,14 @@ impl Run<'_> {
                         Compression::Deflate => Method::Deflate,
                     };
                     zip.add(path, bytes, method)?;
-                    manifest.push(ManifestEntry {
-                        path: path.to_owned(),
-                        source,
-                        format: None,
-                        bytes: Some(bytes.len()),
-                        error: None,
-                        errors: Vec::new(),
-                    });
+                    if job.manifest {
+                        manifest.push(ManifestEntry::written(
+                            path,
+                            source,
+                            None,
+                            Some(bytes.len()),
+                        ));
+                    }
                     self.advance();
                 }
                 Slot::Nested(nested) => {
@@ -159,14 +177,9 @@ impl Run<'_> {
                     self.archive(nested, &mut entry)
                         .map_err(|e| located(e, &format!("{source}/job"), None))?;
                     entry.finish()?;
-                    manifest.push(ManifestEntry {
-                        path: path.to_owned(),
-                        source,
-                        format: Some("zip"),
-                        bytes: None,
-                        error: None,
-                        errors: Vec::new(),
-                    });
+                    if job.manifest {
+                        manifest.push(ManifestEntry::written(path, source, Some("zip"), None));
+                    }
                     // The nested archive counts as an entry of its own.
                     self.advance();
                 }
@@ -187,14 +200,15 @@ impl Run<'_> {
                                 Compression::Store => Method::Store,
                             };
                             zip.add(path, &bytes, method)?;
-                            manifest.push(ManifestEntry {
-                                path: path.to_owned(),
-                                source,
-                                format: Some(format.as_str()),
-                                bytes: Some(bytes.len()),
-                                error: None,
-                                errors: Vec::new(),
-                            });
+                            if job.manifest {
+                                let format = Some(format.as_str());
+                                manifest.push(ManifestEntry::written(
+                                    path,
+                                    source,
+                                    format,
+                                    Some(bytes.len()),
+                                ));
+                            }
                         }
                         Err(err) if is_entry_error(&err) => {
                             let batch_item = slot.checked_sub(job.entries.len());
@@ -207,18 +221,14 @@ impl Run<'_> {
                                 return Err(err);
                             }
                             report_skipped(&err, path);
-                            let errors = match &err {
-                                RenderError::Invalid(errors) => errors.clone(),
-                                _ => Vec::new(),
-                            };
-                            manifest.push(ManifestEntry {
-                                path: path.to_owned(),
-                                source,
-                                format: Some(format.as_str()),
-                                bytes: None,
-                                error: Some(entry_message(&err)),
-                                errors,
-                            });
+                            // Skipping needs the manifest: validation sees to it.
+                            let mut failed =
+                                ManifestEntry::written(path, source, Some(format.as_str()), None);
+                            failed.error = Some(entry_message(&err));
+                            if let RenderError::Invalid(errors) = err {
+                                failed.errors = errors;
+                            }
+                            manifest.push(failed);
                         }
                         Err(err) => return Err(err),
                     }
