@@ -69,6 +69,24 @@ pub struct ServeArgs {
     /// Time limit per job, queueing included (e.g. 60s, 500ms, 2m).
     #[arg(long, env = "DOCSMITH_JOB_TIMEOUT", default_value = "60s", value_parser = parse_duration)]
     pub job_timeout: Duration,
+    /// Time to receive a whole request body; slower uploads get 408.
+    #[arg(long, env = "DOCSMITH_BODY_TIMEOUT", default_value = "30s", value_parser = parse_duration)]
+    pub body_timeout: Duration,
+    /// API keys, one per line: NAME KEY [ROUTES] [CONCURRENCY] (see README).
+    /// With keys, /v1/* needs `Authorization: Bearer KEY`.
+    #[arg(long, env = "DOCSMITH_API_KEYS_FILE")]
+    pub api_keys_file: Option<PathBuf>,
+    /// API keys given directly, in the file's format, entries separated by `;`.
+    #[arg(long, env = "DOCSMITH_API_KEYS", hide_env_values = true)]
+    pub api_keys: Option<String>,
+    /// Serve /v1/* without API keys on an address other than loopback
+    /// (by default docsmith refuses to, so it is never exposed open by mistake).
+    #[arg(long, env = "DOCSMITH_ALLOW_ANONYMOUS")]
+    pub allow_anonymous: bool,
+    /// Origins allowed to call the API from a browser, comma-separated, or `*`
+    /// [default: none, no CORS headers].
+    #[arg(long, env = "DOCSMITH_CORS_ORIGINS", value_delimiter = ',')]
+    pub cors_origins: Vec<String>,
     /// On SIGTERM/Ctrl-C, how long in-flight jobs may take to finish.
     #[arg(long, env = "DOCSMITH_SHUTDOWN_TIMEOUT", default_value = "30s", value_parser = parse_duration)]
     pub shutdown_timeout: Duration,
@@ -225,7 +243,24 @@ fn serve(args: ServeArgs) -> ExitCode {
         retry_after_secs: defaults.retry_after_secs,
         max_upload: args.max_upload,
         max_image_files: args.max_image_files,
+        body_timeout: args.body_timeout,
+        cors_origins: args.cors_origins.clone(),
     };
+    let keys = match load_keys(&args) {
+        Ok(keys) => keys,
+        Err(err) => {
+            tracing::error!(error = %err, "cannot read the API keys");
+            return ExitCode::FAILURE;
+        }
+    };
+    if keys.is_empty() && !args.addr.ip().is_loopback() && !args.allow_anonymous {
+        tracing::error!(
+            addr = %args.addr,
+            "refusing to serve /v1/* without API keys on an address other than loopback: \
+             give --api-keys-file or DOCSMITH_API_KEYS, or --allow-anonymous to serve it open"
+        );
+        return ExitCode::from(EXIT_INVALID);
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -240,6 +275,7 @@ fn serve(args: ServeArgs) -> ExitCode {
         args.addr,
         config,
         templates,
+        keys,
         args.shutdown_timeout,
     )) {
         Ok(()) => ExitCode::SUCCESS,
@@ -248,6 +284,22 @@ fn serve(args: ServeArgs) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The keys of `--api-keys-file` and `--api-keys` together.
+fn load_keys(args: &ServeArgs) -> Result<http::auth::ApiKeys, String> {
+    let mut keys = http::auth::ApiKeys::none();
+    if let Some(path) = &args.api_keys_file {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        keys.extend(http::auth::ApiKeys::parse(
+            &text,
+            &path.display().to_string(),
+        )?)?;
+    }
+    if let Some(text) = &args.api_keys {
+        keys.extend(http::auth::ApiKeys::parse(text, "DOCSMITH_API_KEYS")?)?;
+    }
+    Ok(keys)
 }
 
 fn init_logging(format: LogFormat, filter: &str) {

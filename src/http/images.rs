@@ -173,12 +173,7 @@ async fn read_upload(state: &AppState, request: Request) -> Result<Upload, Probl
         let field = match multipart.next_field().await {
             Ok(Some(field)) => field,
             Ok(None) => break,
-            Err(err) => {
-                return Err(super::render::body_problem(
-                    err.status().as_u16(),
-                    &err.body_text(),
-                ));
-            }
+            Err(err) => return Err(super::render::multipart_problem(&err)),
         };
         let name = field.name().unwrap_or("").to_owned();
         let file_name = field.file_name().map(str::to_owned);
@@ -192,7 +187,7 @@ async fn read_upload(state: &AppState, request: Request) -> Result<Upload, Probl
             let bytes = field
                 .bytes()
                 .await
-                .map_err(|e| super::render::body_problem(e.status().as_u16(), &e.body_text()))?;
+                .map_err(|e| super::render::multipart_problem(&e))?;
             files.push(Input {
                 name: file_name,
                 bytes,
@@ -201,7 +196,7 @@ async fn read_upload(state: &AppState, request: Request) -> Result<Upload, Probl
             let text = field
                 .text()
                 .await
-                .map_err(|e| super::render::body_problem(e.status().as_u16(), &e.body_text()))?;
+                .map_err(|e| super::render::multipart_problem(&e))?;
             if RESIZE_FIELDS.contains(&name.as_str())
                 || OUTPUT_FIELDS.contains(&name.as_str())
                 || FLAGS.contains(&name.as_str())

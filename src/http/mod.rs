@@ -1,6 +1,7 @@
 //! The HTTP edge. Only this module knows HTTP: handlers extract and validate a
 //! job, hand it to the core, and stream back what comes out.
 
+pub mod auth;
 mod disposition;
 mod docs;
 mod images;
@@ -51,6 +52,12 @@ pub struct ServiceConfig {
     pub max_upload: usize,
     /// Most files one `POST /v1/images` may carry.
     pub max_image_files: usize,
+    /// Time to receive a whole request body (a client that trickles its
+    /// upload is cut off with 408).
+    pub body_timeout: Duration,
+    /// Origins allowed to call the API from a browser (`*` for any); none
+    /// by default, which sends no CORS headers.
+    pub cors_origins: Vec<String>,
 }
 
 impl Default for ServiceConfig {
@@ -63,6 +70,8 @@ impl Default for ServiceConfig {
             retry_after_secs: 1,
             max_upload: 256 * 1024 * 1024,
             max_image_files: 100,
+            body_timeout: Duration::from_secs(30),
+            cors_origins: Vec::new(),
         }
     }
 }
@@ -79,16 +88,23 @@ pub struct AppState {
     pub config: ServiceConfig,
     pub pool: Arc<Pool>,
     pub templates: Catalog,
+    /// API keys; none means the job routes are open.
+    pub keys: auth::ApiKeys,
     ready: AtomicBool,
 }
 
 impl AppState {
     pub fn new(config: ServiceConfig, templates: Catalog) -> Arc<Self> {
+        Self::with_keys(config, templates, auth::ApiKeys::none())
+    }
+
+    pub fn with_keys(config: ServiceConfig, templates: Catalog, keys: auth::ApiKeys) -> Arc<Self> {
         let pool = Arc::new(Pool::new(config.workers, config.queue_depth));
         Arc::new(Self {
             config,
             pool,
             templates,
+            keys,
             ready: AtomicBool::new(true),
         })
     }
@@ -113,7 +129,8 @@ static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// The whole service as a router, ready for `axum::serve` or `oneshot` in tests.
 pub fn app(state: Arc<AppState>) -> Router {
     prom::init();
-    Router::new()
+    let cors = cors_layer(&state.config.cors_origins);
+    let router = Router::new()
         .route("/v1/render", post(render::render))
         .route("/v1/validate", post(render::validate))
         .route(
@@ -130,9 +147,102 @@ pub fn app(state: Arc<AppState>) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(state.config.max_body))
+        .layer(middleware::from_fn_with_state(state.clone(), body_deadline))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::require_key,
+        ))
         .layer(CatchPanicLayer::custom(panic_response))
-        .layer(middleware::from_fn(observe))
-        .with_state(state)
+        .layer(middleware::from_fn(observe));
+    // Outside the key check: a browser's preflight carries no key.
+    match cors {
+        Some(cors) => router.layer(cors).with_state(state),
+        None => router.with_state(state),
+    }
+}
+
+/// CORS for the configured origins, or none.
+fn cors_layer(origins: &[String]) -> Option<tower_http::cors::CorsLayer> {
+    use axum::http::{Method, header};
+    use tower_http::cors::{AllowOrigin, CorsLayer};
+    if origins.is_empty() {
+        return None;
+    }
+    let allow = if origins.iter().any(|o| o == "*") {
+        AllowOrigin::any()
+    } else {
+        AllowOrigin::list(
+            origins
+                .iter()
+                .filter_map(|o| HeaderValue::from_str(o.trim_end_matches('/')).ok()),
+        )
+    };
+    Some(
+        CorsLayer::new()
+            .allow_origin(allow)
+            .allow_methods([Method::GET, Method::POST])
+            .allow_headers([
+                header::CONTENT_TYPE,
+                header::AUTHORIZATION,
+                HeaderName::from_static("x-api-key"),
+                X_REQUEST_ID.clone(),
+            ])
+            .expose_headers([
+                header::CONTENT_DISPOSITION,
+                header::RETRY_AFTER,
+                X_REQUEST_ID.clone(),
+            ])
+            .max_age(Duration::from_secs(600)),
+    )
+}
+
+/// The request body did not arrive within `--body-timeout`.
+#[derive(Debug)]
+pub struct BodyTimedOut;
+
+impl std::fmt::Display for BodyTimedOut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the request body did not arrive in time")
+    }
+}
+
+impl std::error::Error for BodyTimedOut {}
+
+/// Whether `err`, or an error it wraps, is [`BodyTimedOut`].
+pub fn is_body_timeout(err: &(dyn std::error::Error + 'static)) -> bool {
+    let mut current = Some(err);
+    while let Some(e) = current {
+        if e.is::<BodyTimedOut>() {
+            return true;
+        }
+        current = e.source();
+    }
+    false
+}
+
+/// Gives the whole request body `--body-timeout` to arrive: a client that
+/// sends it a byte at a time cannot hold a connection (and its memory)
+/// for ever. Reading past the deadline fails with [`BodyTimedOut`], which
+/// the handlers answer with 408.
+async fn body_deadline(
+    State(state): State<Arc<AppState>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    use futures_util::StreamExt;
+    let deadline = tokio::time::Instant::now() + state.config.body_timeout;
+    let (parts, body) = request.into_parts();
+    let stream =
+        futures_util::stream::unfold(Some(body.into_data_stream()), move |state| async move {
+            let mut stream = state?;
+            match tokio::time::timeout_at(deadline, stream.next()).await {
+                Ok(Some(chunk)) => Some((chunk, Some(stream))),
+                Ok(None) => None,
+                Err(_) => Some((Err(axum::Error::new(BodyTimedOut)), None)),
+            }
+        });
+    let request = Request::from_parts(parts, axum::body::Body::from_stream(stream));
+    next.run(request).await
 }
 
 /// Request id, tracing span, access log and request metrics for every request.
@@ -153,7 +263,13 @@ async fn observe(mut request: Request, next: Next) -> Response {
     let method = request.method().clone();
     request.extensions_mut().insert(RequestId(id.clone()));
 
-    let span = tracing::info_span!("request", request_id = %id, method = %method, route = %route);
+    let span = tracing::info_span!(
+        "request",
+        request_id = %id,
+        method = %method,
+        route = %route,
+        key = tracing::field::Empty
+    );
     let mut response = next.run(request).instrument(span.clone()).await;
 
     let status = response.status().as_u16();

@@ -101,6 +101,8 @@ async fn read_body(request: Request, limit: usize) -> Result<Bytes, Problem> {
         let frame = frame.map_err(|err| {
             if err.is::<http_body_util::LengthLimitError>() {
                 too_large()
+            } else if super::is_body_timeout(&*err) {
+                body_timeout_problem()
             } else {
                 body_problem(400, &format!("the request body could not be read: {err}"))
             }
@@ -122,13 +124,10 @@ async fn read_multipart(request: Request) -> Result<(Bytes, Uploads), Problem> {
         let field = match multipart.next_field().await {
             Ok(Some(field)) => field,
             Ok(None) => break,
-            Err(err) => return Err(body_problem(err.status().as_u16(), &err.body_text())),
+            Err(err) => return Err(multipart_problem(&err)),
         };
         let name = field.name().unwrap_or("").to_owned();
-        let bytes = field
-            .bytes()
-            .await
-            .map_err(|err| body_problem(err.status().as_u16(), &err.body_text()))?;
+        let bytes = field.bytes().await.map_err(|err| multipart_problem(&err))?;
         if name == "job" {
             job = Some(bytes);
         } else if !name.is_empty() {
@@ -150,6 +149,24 @@ fn unsupported_media_type(detail: &str) -> Problem {
         "unsupported-media-type",
         "Unsupported media type",
         format!("{detail}; send application/json or multipart/form-data with a `job` part"),
+    )
+}
+
+/// The problem for a multipart body that could not be read: too slow (408),
+/// too large (413) or broken (400).
+pub(super) fn multipart_problem(err: &axum::extract::multipart::MultipartError) -> Problem {
+    if super::is_body_timeout(err) {
+        return body_timeout_problem();
+    }
+    body_problem(err.status().as_u16(), &err.body_text())
+}
+
+pub(super) fn body_timeout_problem() -> Problem {
+    Problem::new(
+        408,
+        "request-timeout",
+        "Request timeout",
+        "the request body did not arrive within the time allowed (--body-timeout)",
     )
 }
 

@@ -15,6 +15,7 @@ pub async fn run(
     addr: SocketAddr,
     config: ServiceConfig,
     templates: Catalog,
+    keys: super::auth::ApiKeys,
     grace: Duration,
 ) -> std::io::Result<()> {
     let listener = TcpListener::bind(addr).await?;
@@ -26,9 +27,10 @@ pub async fn run(
         max_body = config.max_body,
         job_timeout_ms = config.job_timeout.as_millis() as u64,
         templates = templates.len(),
+        api_keys = keys.len(),
         "docsmith listening on http://{local}"
     );
-    let state = AppState::new(config, templates);
+    let state = AppState::with_keys(config, templates, keys);
     let (stop_tx, stop_rx) = watch::channel(false);
     {
         let state = state.clone();
