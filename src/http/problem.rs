@@ -66,10 +66,20 @@ const JOB_PROBLEMS: &[(u16, &str)] = &[
         400,
         "Malformed JSON (with line and column) or a broken multipart body",
     ),
+    (
+        401,
+        "API keys are configured and the request has no known key",
+    ),
+    (403, "The API key may not call this route"),
     (404, "Unknown template"),
+    (408, "The request body did not arrive within --body-timeout"),
     (413, "Body too large"),
     (415, "Unsupported Content-Type"),
     (422, "Invalid job: every problem with its JSON pointer"),
+    (
+        429,
+        "The API key is at its concurrency limit: retry after `Retry-After` seconds",
+    ),
 ];
 
 const RENDER_PROBLEMS: &[(u16, &str)] = &[
