@@ -69,7 +69,8 @@ pub struct ServeArgs {
     /// Time limit per job, queueing included (e.g. 60s, 500ms, 2m).
     #[arg(long, env = "DOCSMITH_JOB_TIMEOUT", default_value = "60s", value_parser = parse_duration)]
     pub job_timeout: Duration,
-    /// Time to receive a whole request body; slower uploads get 408.
+    /// Time to receive a request's head (the connection is closed beyond) and
+    /// its whole body (408 beyond).
     #[arg(long, env = "DOCSMITH_BODY_TIMEOUT", default_value = "30s", value_parser = parse_duration)]
     pub body_timeout: Duration,
     /// API keys, one per line: NAME KEY [ROUTES] [CONCURRENCY] (see README).

@@ -52,8 +52,8 @@ pub struct ServiceConfig {
     pub max_upload: usize,
     /// Most files one `POST /v1/images` may carry.
     pub max_image_files: usize,
-    /// Time to receive a whole request body (a client that trickles its
-    /// upload is cut off with 408).
+    /// Time to receive a request's head, and then its whole body (a client
+    /// that trickles either is cut off; a slow body gets 408).
     pub body_timeout: Duration,
     /// Origins allowed to call the API from a browser (`*` for any); none
     /// by default, which sends no CORS headers.

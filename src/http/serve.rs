@@ -3,6 +3,10 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
@@ -30,8 +34,9 @@ pub async fn run(
         api_keys = keys.len(),
         "docsmith listening on http://{local}"
     );
+    let header_timeout = config.body_timeout;
     let state = AppState::with_keys(config, templates, keys);
-    let (stop_tx, stop_rx) = watch::channel(false);
+    let (stop_tx, mut stop_rx) = watch::channel(false);
     {
         let state = state.clone();
         tokio::spawn(async move {
@@ -44,19 +49,46 @@ pub async fn run(
             let _ = stop_tx.send(true);
         });
     }
-    let mut graceful = stop_rx.clone();
-    let server = axum::serve(listener, app(state)).with_graceful_shutdown(async move {
-        let _ = graceful.wait_for(|stop| *stop).await;
-    });
-    let mut deadline = stop_rx;
-    tokio::select! {
-        result = server => result?,
-        _ = async move {
-            let _ = deadline.wait_for(|stop| *stop).await;
-            tokio::time::sleep(grace).await;
-        } => {
-            tracing::warn!("in-flight jobs did not finish within the shutdown timeout; exiting");
+    let router = app(state);
+    let graceful = GracefulShutdown::new();
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let stream = match accepted {
+                    Ok((stream, _peer)) => stream,
+                    Err(err) => {
+                        // Out of file descriptors and the like: pause
+                        // rather than spin, and keep serving.
+                        tracing::warn!(error = %err, "accepting a connection failed");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                };
+                let _ = stream.set_nodelay(true);
+                let service = TowerToHyperService::new(router.clone());
+                // A client gets `--body-timeout` to send its request head
+                // too: slow headers cannot hold a connection open for ever.
+                let connection = http1::Builder::new()
+                    .timer(TokioTimer::new())
+                    .header_read_timeout(header_timeout)
+                    .serve_connection(TokioIo::new(stream), service);
+                let connection = graceful.watch(connection);
+                tokio::spawn(async move {
+                    if let Err(err) = connection.await {
+                        tracing::debug!(error = %err, "connection ended with an error");
+                    }
+                });
+            }
+            _ = stop_rx.wait_for(|stop| *stop) => break,
         }
+    }
+    // No new connections; those open finish their requests, for up to `grace`.
+    drop(listener);
+    if tokio::time::timeout(grace, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!("in-flight jobs did not finish within the shutdown timeout; exiting");
     }
     tracing::info!("docsmith stopped");
     Ok(())

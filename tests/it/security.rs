@@ -266,3 +266,48 @@ fn serving_open_on_a_public_address_is_refused() {
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert!(stderr.contains("shorter than 16"), "{stderr}");
 }
+
+#[test]
+fn slow_request_heads_are_cut_off() {
+    use std::io::{Read, Write};
+    use std::net::TcpStream;
+    let (mut child, base) = start_server(&["--body-timeout", "1s"]);
+    let addr = base.trim_start_matches("http://");
+    // Half a request head, then nothing.
+    let mut slow = TcpStream::connect(addr).expect("connect");
+    slow.write_all(b"POST /v1/render HTTP/1.1\r\nHost: x\r\n")
+        .expect("write");
+    slow.set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    let started = std::time::Instant::now();
+    let mut buf = [0u8; 256];
+    // The server closes the connection after the deadline (with or without
+    // a 408 before): reading ends rather than waiting out our 10 s.
+    let closed = loop {
+        match slow.read(&mut buf) {
+            Ok(0) => break true,
+            Ok(_) => continue,
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => break true,
+            Err(_) => break false,
+        }
+    };
+    let waited = started.elapsed();
+    // Meanwhile the service answers others.
+    let health = std::process::Command::new("curl")
+        .args([
+            "-s",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code}",
+            &format!("{base}/healthz"),
+        ])
+        .output()
+        .expect("curl runs");
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(closed, "the connection stayed open for {waited:?}");
+    assert!(waited >= Duration::from_millis(900), "{waited:?}");
+    assert!(waited < Duration::from_secs(9), "{waited:?}");
+    assert_eq!(String::from_utf8_lossy(&health.stdout), "200");
+}
