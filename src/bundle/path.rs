@@ -90,10 +90,13 @@ fn is_device_name(name: &str) -> bool {
     match upper.as_str() {
         "CON" | "PRN" | "AUX" | "NUL" | "CONIN$" | "CONOUT$" => true,
         _ => {
-            let (head, digit) = upper.split_at(upper.len().saturating_sub(1));
-            matches!(head, "COM" | "LPT")
-                && digit.chars().all(|c| c.is_ascii_digit())
-                && !digit.is_empty()
+            // COM1…COM9, LPT1…LPT9 (and the superscript digits Windows
+            // also reads): the name's last character decides, whatever its
+            // width in bytes.
+            let mut chars = upper.chars();
+            let last = chars.next_back();
+            matches!(chars.as_str(), "COM" | "LPT")
+                && last.is_some_and(|c| c.is_ascii_digit() || "¹²³".contains(c))
         }
     }
 }
@@ -179,6 +182,9 @@ mod tests {
             ("CON", "_CON"),
             ("docs/nul.txt", "docs/_nul.txt"),
             ("com1.log", "_com1.log"),
+            ("LPT²", "_LPT²"),
+            ("COM\u{202e}", "COM\u{202e}"),
+            ("éC_XCF\u{202e}", "éC_XCF\u{202e}"),
             ("console.txt", "console.txt"),
             ("Überblick 2026/Bericht.pdf", "Überblick 2026/Bericht.pdf"),
         ] {
@@ -231,5 +237,37 @@ mod tests {
         );
         let err = paths.claim("a.pdf/inside.txt").expect_err("under a file");
         assert!(err.contains("is a file"), "{err}");
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config::with_cases(2000))]
+
+        /// Whatever a client sends, a normalised path stays inside the
+        /// archive, has no character a file system would read specially,
+        /// and normalising it again changes nothing.
+        #[test]
+        fn normalised_paths_are_safe(raw in "[a-zA-Z0-9./\\\\:*?<>|\"\\x00-\\x1f \\u{e9}\\u{202e}-]{0,60}") {
+            if let Ok(path) = normalise(&raw) {
+                proptest::prop_assert!(!path.is_empty());
+                proptest::prop_assert!(!path.starts_with('/'));
+                proptest::prop_assert!(!path.contains('\\'));
+                proptest::prop_assert!(!path.split('/').any(|c| c.is_empty() || c == "." || c == ".."));
+                proptest::prop_assert!(!path.chars().any(|c| c.is_control() || "<>:\"|?*".contains(c)));
+                proptest::prop_assert!(path.split('/').all(|c| !c.ends_with('.') && !c.ends_with(' ')));
+                proptest::prop_assert_eq!(normalise(&path), Ok(path.clone()));
+            }
+        }
+
+        /// Claimed paths never repeat, whatever their case.
+        #[test]
+        fn claimed_paths_are_distinct(names in proptest::collection::vec("[aA.]{1,3}(/[bB]{1,2})?", 1..40)) {
+            let mut paths = Paths::new();
+            let mut seen = std::collections::BTreeSet::new();
+            for name in names {
+                if let Ok(claimed) = paths.claim(&name) {
+                    proptest::prop_assert!(seen.insert(claimed.to_lowercase()), "{} twice", claimed);
+                }
+            }
+        }
     }
 }
