@@ -7,6 +7,7 @@ mod http;
 mod images;
 mod images_http;
 mod pdf;
+mod props;
 mod security;
 mod serve;
 mod support;
