@@ -264,6 +264,8 @@ fn serve(args: ServeArgs) -> ExitCode {
     }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        // Jobs are parsed and validated on these threads too.
+        .thread_stack_size(crate::pool::WORKER_STACK_BYTES)
         .build()
     {
         Ok(runtime) => runtime,

@@ -12,6 +12,11 @@ use std::time::Duration;
 
 use crate::render_ctx::{Interrupted, RenderCtx};
 
+/// Stack of a worker thread. Parsers of client input (templates, markup,
+/// JSON) recurse; their inputs are bounded so that they fit, and this is
+/// the margin. Only the pages a thread touches take memory.
+pub const WORKER_STACK_BYTES: usize = 32 << 20;
+
 /// A unit of work: renders one job and reports through its own channel.
 pub type Task = Box<dyn FnOnce() + Send + 'static>;
 
@@ -74,6 +79,7 @@ impl Pool {
             let shared = Arc::clone(&shared);
             let spawned = std::thread::Builder::new()
                 .name(format!("docsmith-worker-{n}"))
+                .stack_size(WORKER_STACK_BYTES)
                 .spawn(move || work(&shared));
             if let Err(err) = spawned {
                 tracing::error!(error = %err, "could not start a worker thread");

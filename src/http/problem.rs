@@ -8,8 +8,30 @@ use crate::problem::Problem;
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
+/// Longest detail, message or pointer a problem carries, in bytes: a value
+/// quoted back from a huge job is cut, so a problem stays small.
+const MAX_TEXT_BYTES: usize = 1024;
+
+fn clip(text: &mut String) {
+    if text.len() <= MAX_TEXT_BYTES {
+        return;
+    }
+    let mut end = MAX_TEXT_BYTES;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let cut = text.len() - end;
+    text.truncate(end);
+    text.push_str(&format!("… ({cut} more bytes)"));
+}
+
 impl IntoResponse for Problem {
-    fn into_response(self) -> Response {
+    fn into_response(mut self) -> Response {
+        clip(&mut self.detail);
+        for error in &mut self.errors {
+            clip(&mut error.message);
+            clip(&mut error.pointer);
+        }
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let body = serde_json::to_vec(&self).unwrap_or_else(|_| b"{}".to_vec());
         let mut response = (status, body).into_response();

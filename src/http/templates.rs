@@ -35,7 +35,12 @@ pub async fn list(State(state): State<Arc<AppState>>) -> Json<TemplateList> {
         (status = 200, description = "The template", body = TemplateInfo),
         (status = 404, description = "No such template", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn get(State(state): State<Arc<AppState>>, Path(name): Path<String>) -> Response {
+pub async fn get(
+    State(state): State<Arc<AppState>>,
+    name: Result<Path<String>, axum::extract::rejection::PathRejection>,
+) -> Response {
+    // A name that is not UTF-8 names no template either.
+    let name = name.map_or_else(|_| String::from("\u{fffd}"), |Path(name)| name);
     match state.templates.get(&name) {
         Some(info) => Json(info.clone()).into_response(),
         None => Problem::new(

@@ -517,6 +517,13 @@ fn item_paths(
     env.set_fuel(Some(PATH_FUEL));
     env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
     crate::template::register_filters(&mut env);
+    if let Err(e) = crate::template::check_shape(source) {
+        diags.error(
+            "/batch/path",
+            format!("not a valid path template: {}", e.message),
+        );
+        return None;
+    }
     let template = match env.template_from_str(source) {
         Ok(template) => template,
         Err(e) => {

@@ -51,6 +51,70 @@ impl std::fmt::Display for TemplateError {
     }
 }
 
+/// Longest template tag (`{{ … }}`, `{% … %}`) accepted, in bytes.
+pub const MAX_TAG_BYTES: usize = 4096;
+/// Most `elif` branches a template may have.
+pub const MAX_ELIF: usize = 1000;
+
+/// Refuses template sources whose shape would make minijinja's parser and
+/// compiler, which recurse once per nested expression (`- - - 1`,
+/// `a|f|f|f…`, `1+1+1…`) or per `elif`, run out of stack: a process-wide
+/// crash that no error can catch. Expressions that long are no real
+/// template's; the limits leave room for any that is.
+pub fn check_shape(source: &str) -> Result<(), TemplateError> {
+    let mut elifs = 0;
+    let mut rest = source;
+    while let Some(open) = rest.find('{') {
+        let after = &rest[open + 1..];
+        let close = match after.as_bytes().first() {
+            Some(b'{') => "}}",
+            Some(b'%') => "%}",
+            _ => {
+                rest = after;
+                continue;
+            }
+        };
+        let body = &after[1..];
+        let end = body.find(close).unwrap_or(body.len());
+        let tag = &body[..end];
+        let offset = source.len() - rest.len() + open;
+        if tag.len() > MAX_TAG_BYTES {
+            return Err(shape_error(
+                source,
+                offset,
+                format!(
+                    "a template tag is {} bytes long; at most {MAX_TAG_BYTES} are accepted",
+                    tag.len()
+                ),
+            ));
+        }
+        if close == "%}" && tag.trim_start_matches('-').trim_start().starts_with("elif") {
+            elifs += 1;
+            if elifs > MAX_ELIF {
+                return Err(shape_error(
+                    source,
+                    offset,
+                    format!("more than {MAX_ELIF} elif branches"),
+                ));
+            }
+        }
+        rest = &body[(end + close.len()).min(body.len())..];
+    }
+    Ok(())
+}
+
+fn shape_error(source: &str, offset: usize, message: String) -> TemplateError {
+    let before = &source[..offset];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    TemplateError {
+        line: u32::try_from(line).ok(),
+        column: u32::try_from(column).ok(),
+        data_path: None,
+        message,
+    }
+}
+
 /// Builds the environment every template renders in.
 pub fn environment(limits: TemplateLimits) -> Environment<'static> {
     let mut env = Environment::new();
@@ -183,6 +247,7 @@ pub fn render(
 
 /// Compiles a template source, reporting syntax errors with their position.
 pub fn check_syntax(env: &Environment<'_>, name: &str, source: &str) -> Result<(), TemplateError> {
+    check_shape(source)?;
     env.template_from_named_str(name, source)
         .map(|_| ())
         .map_err(|e| locate(&e, Some(source)))

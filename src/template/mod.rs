@@ -5,5 +5,7 @@ mod engine;
 pub mod filters;
 pub mod locale;
 
-pub use engine::{TemplateError, TemplateLimits, check_syntax, environment, locate, render};
+pub use engine::{
+    TemplateError, TemplateLimits, check_shape, check_syntax, environment, locate, render,
+};
 pub use filters::register as register_filters;

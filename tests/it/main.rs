@@ -3,6 +3,7 @@
 
 mod cli;
 mod docx;
+mod hostile;
 mod http;
 mod images;
 mod images_http;
