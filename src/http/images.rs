@@ -63,6 +63,14 @@ struct Upload {
 )]
 pub async fn convert(State(state): State<Arc<AppState>>, request: Request) -> Response {
     let deadline = Instant::now() + state.config.job_timeout;
+    // Uploads are large: a full pool turns them away before they are read.
+    if !state.pool.has_room() {
+        return super::render::overloaded(
+            &state,
+            "queue_full",
+            "all workers are busy and the queue is full",
+        );
+    }
     let upload = match read_upload(&state, request).await {
         Ok(upload) => upload,
         Err(problem) => return problem.into_response(),

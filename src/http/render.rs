@@ -392,7 +392,7 @@ fn timed_out() -> Response {
         .into_response()
 }
 
-fn overloaded(state: &AppState, reason: &'static str, detail: &str) -> Response {
+pub(super) fn overloaded(state: &AppState, reason: &'static str, detail: &str) -> Response {
     metrics::counter!("docsmith_rejections_total", "reason" => reason).increment(1);
     Problem::overloaded(detail, state.config.retry_after_secs).into_response()
 }
