@@ -72,21 +72,10 @@ DOCSMITH="${DOCSMITH_BIN:-$ROOT/target/release/docsmith}"
 if [[ $PEER_ONLY == 1 ]]; then
     DS_STATUS=skipped
     DS_NOTE="not run: PEER_ONLY=1"
-elif [[ -z ${DOCSMITH_PDF_TIMING:-} && (${BUILD:-1} == 1 || ! -x $PDF_TIMING || ! -x $DOCSMITH) ]]; then
-    command -v cargo >/dev/null 2>&1 || die "cargo not found"
-    build_args=(build --release --example pdf_timing)
-    [[ -n ${DOCSMITH_BIN:-} ]] || build_args+=(--bin docsmith)
-    log "cargo ${build_args[*]} (log: ${BUILD_LOG#"$ROOT"/})"
-    if ! cargo "${build_args[@]}" >"$BUILD_LOG" 2>&1; then
-        tail -n 30 "$BUILD_LOG" >&2
-        DS_STATUS="build failed"
-        DS_NOTE="BUILD FAILED: cargo ${build_args[*]} (see ${BUILD_LOG#"$ROOT"/}); python-docx only"
-        log "docsmith build FAILED; running python-docx only"
-    fi
-fi
-if [[ $DS_STATUS == ok && ! -x $PDF_TIMING ]]; then
-    DS_STATUS=missing
-    DS_NOTE="MISSING: $PDF_TIMING is not an executable"
+else
+    also_build=()
+    [[ -n ${DOCSMITH_BIN:-} ]] || also_build=(--bin docsmith)
+    ensure_timing_example pdf_timing "$PDF_TIMING" "${DOCSMITH_PDF_TIMING:-}" 1 "$BUILD_LOG" "${also_build[@]}"
 fi
 # The DOCX generator may not exist yet: one render tells (and gives the document to check).
 rm -f "$DS_DOCX"

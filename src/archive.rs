@@ -5,8 +5,10 @@
 //! is added; only the central directory (about 50 bytes and the name per
 //! entry) stays in memory until [`ZipWriter::finish`]. So the sink can be a
 //! `Vec`, a file or an HTTP body, and an archive can hold more than 65,535
-//! entries or 4 GiB: ZIP64 records are written exactly where a classic field
-//! would overflow, and nowhere else, so a small archive is a classic ZIP.
+//! entries or 4 GiB: ZIP64 records are written where a classic field would
+//! overflow, so a small archive is a classic ZIP. The one exception is an
+//! entry streamed with [`ZipWriter::stream_stored`], whose size is unknown
+//! when its header is written: it always carries a ZIP64 field.
 //!
 //! The same entries give the same bytes: every entry carries the DOS
 //! timestamp 1980-01-01 00:00 and no extra timestamps, entries are written

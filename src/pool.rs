@@ -108,7 +108,11 @@ impl Pool {
 
     /// Whether a task offered now would be taken.
     pub fn has_room(&self) -> bool {
-        let state = self.shared.lock();
+        self.room_in(&self.shared.lock())
+    }
+
+    /// Whether `state` takes one more task: a queue slot, or an idle worker.
+    fn room_in(&self, state: &State) -> bool {
         let idle = self.workers.saturating_sub(state.busy);
         state.queue.len() < self.queue_depth + idle
     }
@@ -122,8 +126,7 @@ impl Pool {
     /// job already under way can wait for room and offer it again.
     pub fn offer(&self, task: Task) -> Result<(), Task> {
         let mut state = self.shared.lock();
-        let idle = self.workers.saturating_sub(state.busy);
-        if state.queue.len() >= self.queue_depth + idle {
+        if !self.room_in(&state) {
             return Err(task);
         }
         state.queue.push_back(task);

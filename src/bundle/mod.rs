@@ -193,11 +193,10 @@ impl Run<'_> {
                         Ok(bytes) => {
                             self.count(bytes.len(), path)?;
                             let method = match compression {
-                                Compression::Auto if zip_job::is_compressed_format(format) => {
-                                    Method::Store
-                                }
-                                Compression::Auto | Compression::Deflate => Method::Deflate,
-                                Compression::Store => Method::Store,
+                                // Every job's output is compressed already:
+                                // PDF streams, DOCX/XLSX packages, images.
+                                Compression::Auto | Compression::Store => Method::Store,
+                                Compression::Deflate => Method::Deflate,
                             };
                             zip.add(path, &bytes, method)?;
                             if job.manifest {

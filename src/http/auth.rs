@@ -126,7 +126,7 @@ impl ApiKeys {
     /// the same text fits in an environment variable). `source` names where
     /// the text came from, for errors.
     pub fn parse(text: &str, source: &str) -> Result<ApiKeys, String> {
-        let mut keys = Vec::new();
+        let mut keys = ApiKeys::none();
         for (n, line) in text.split(['\n', ';']).enumerate() {
             let line = line.split('#').next().unwrap_or("").trim();
             if line.is_empty() {
@@ -175,28 +175,29 @@ impl ApiKeys {
                     _ => return Err(format!("{}: concurrency must be a positive number", at())),
                 },
             };
-            if keys.iter().any(|k: &ApiKey| k.name == *name) {
-                return Err(format!("{}: the name {name:?} is used twice", at()));
-            }
-            keys.push(ApiKey {
+            keys.add(ApiKey {
                 name: (*name).to_owned(),
                 digest,
                 scopes,
                 limit: max_in_flight.map(|n| Arc::new(Semaphore::new(n))),
                 max_in_flight,
-            });
+            })
+            .map_err(|e| format!("{}: {e}", at()))?;
         }
-        Ok(ApiKeys { keys })
+        Ok(keys)
     }
 
     /// Adds the keys of `other`.
     pub fn extend(&mut self, other: ApiKeys) -> Result<(), String> {
-        for key in other.keys {
-            if self.keys.iter().any(|k| k.name == key.name) {
-                return Err(format!("the key name {:?} is used twice", key.name));
-            }
-            self.keys.push(key);
+        other.keys.into_iter().try_for_each(|key| self.add(key))
+    }
+
+    /// Adds one key; names are unique.
+    fn add(&mut self, key: ApiKey) -> Result<(), String> {
+        if self.keys.iter().any(|k| k.name == key.name) {
+            return Err(format!("the key name {:?} is used twice", key.name));
         }
+        self.keys.push(key);
         Ok(())
     }
 

@@ -19,7 +19,6 @@ use serde_json::value::RawValue;
 use super::{BatchRequest, Job, JobBody, JobError, JobRequest};
 use crate::bundle::path::{self, Paths};
 use crate::doc::Files;
-use crate::format::Format;
 use crate::problem::{Diagnostics, FieldError, escape_token};
 use crate::templates::Catalog;
 
@@ -205,8 +204,6 @@ pub(super) fn validate(
         total_entries: 0,
         max_bytes: limits.max_zip_bytes,
     };
-    let mut inline_bytes: u64 = 0;
-
     match request.entries {
         None | Some(Value::Null) => {}
         Some(Value::Array(entries)) => {
@@ -216,9 +213,6 @@ pub(super) fn validate(
                     validate_entry(value, &pointer, templates, depth, &mut paths, diags)
                 {
                     zip.total_entries += 1 + nested_entries(&entry.content);
-                    if let Content::Inline(bytes) = &entry.content {
-                        inline_bytes += bytes.len() as u64;
-                    }
                     zip.entries.push(entry);
                 }
             }
@@ -247,15 +241,7 @@ pub(super) fn validate(
             ),
         );
     }
-    if inline_bytes > zip.max_bytes {
-        diags.error(
-            "/entries",
-            format!(
-                "the texts and data URLs hold {inline_bytes} bytes, more than the archive may hold ({} bytes, --max-zip-bytes)",
-                zip.max_bytes
-            ),
-        );
-    }
+    // The size of files and texts is checked once the files are attached.
     Some(Arc::new(zip))
 }
 
@@ -674,12 +660,4 @@ pub fn item_error(mut error: FieldError, index: usize) -> FieldError {
     };
     error.message = format!("item {index}: {}", error.message);
     error
-}
-
-/// The format of a nested job, for the default compression.
-pub fn is_compressed_format(format: Format) -> bool {
-    matches!(
-        format,
-        Format::Pdf | Format::Docx | Format::Xlsx | Format::Image | Format::Zip
-    )
 }

@@ -268,48 +268,20 @@ fn verify(expect: &Expect, got: &Outcome) -> Result<(), String> {
 
 /// Sends through the router, bounded by [`LIMIT`].
 async fn in_process(state: &Arc<AppState>, request: Request<Body>) -> Result<Outcome, String> {
-    use http_body_util::BodyExt;
-    use tower::ServiceExt;
     let started = Instant::now();
-    let exchange = async {
-        let response = docsmith::http::app(state.clone())
-            .oneshot(request)
-            .await
-            .map_err(|e| format!("the router failed: {e}"))?;
-        let status = response.status().as_u16();
-        let content_type = response
-            .headers()
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_owned();
-        let mut body = response.into_body();
-        let mut bytes = Vec::new();
-        while let Some(frame) = body.frame().await {
-            match frame {
-                Ok(frame) => {
-                    if let Ok(data) = frame.into_data() {
-                        bytes.extend_from_slice(&data);
-                    }
-                }
-                Err(e) => {
-                    return Err(format!(
-                        "{status} {content_type}, then the body failed after {} bytes: {e}",
-                        bytes.len()
-                    ));
-                }
-            }
-        }
-        Ok((status, content_type, bytes))
-    };
-    match tokio::time::timeout(LIMIT, exchange).await {
-        Ok(Ok((status, content_type, body))) => Ok(Outcome {
-            status,
-            content_type,
-            body,
+    match tokio::time::timeout(LIMIT, send_streaming(state, request)).await {
+        Ok((reply, None)) => Ok(Outcome {
+            status: reply.status.as_u16(),
+            content_type: reply.header("content-type").to_owned(),
+            body: reply.body,
             elapsed: started.elapsed(),
         }),
-        Ok(Err(e)) => Err(e),
+        Ok((reply, Some(e))) => Err(format!(
+            "{} {}, then the body failed after {} bytes: {e}",
+            reply.status.as_u16(),
+            reply.header("content-type"),
+            reply.body.len()
+        )),
         Err(_) => Err(format!("no answer within {LIMIT:?}")),
     }
 }

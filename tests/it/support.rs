@@ -74,24 +74,47 @@ impl Reply {
 }
 
 pub async fn send(state: &Arc<AppState>, request: Request<Body>) -> Reply {
+    let (reply, error) = send_streaming(state, request).await;
+    if let Some(error) = error {
+        panic!("the body failed after {} bytes: {error}", reply.body.len());
+    }
+    reply
+}
+
+/// Sends through the router and reads the body frame by frame: the reply
+/// with what arrived, and the error that cut the body, if one did.
+pub async fn send_streaming(
+    state: &Arc<AppState>,
+    request: Request<Body>,
+) -> (Reply, Option<String>) {
     let response = app(state.clone())
         .oneshot(request)
         .await
         .expect("router answers");
     let status = response.status();
     let headers = response.headers().clone();
-    let body = response
-        .into_body()
-        .collect()
-        .await
-        .expect("body")
-        .to_bytes()
-        .to_vec();
-    Reply {
+    let mut body = response.into_body();
+    let mut bytes = Vec::new();
+    let mut error = None;
+    while let Some(frame) = body.frame().await {
+        match frame {
+            Ok(frame) => {
+                if let Some(data) = frame.data_ref() {
+                    bytes.extend_from_slice(data);
+                }
+            }
+            Err(e) => {
+                error = Some(e.to_string());
+                break;
+            }
+        }
+    }
+    let reply = Reply {
         status,
         headers,
-        body,
-    }
+        body: bytes,
+    };
+    (reply, error)
 }
 
 pub fn post_json(path: &str, body: impl Into<Body>) -> Request<Body> {

@@ -8,11 +8,9 @@ use std::process::{Command, Output};
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use docsmith::http::{ServiceConfig, app};
+use docsmith::http::ServiceConfig;
 use docsmith::templates::Catalog;
-use http_body_util::BodyExt;
 use serde_json::{Value, json};
-use tower::ServiceExt;
 use zip::CompressionMethod;
 
 use crate::support::*;
@@ -140,56 +138,6 @@ fn assert_problem_first(reply: &Reply, status: u16) {
 fn sorted(mut pointers: Vec<String>) -> Vec<String> {
     pointers.sort();
     pointers
-}
-
-/// What a streamed response delivered: status, the data frames that arrived,
-/// and the error that ended the body, if one did.
-struct Streamed {
-    status: StatusCode,
-    content_type: String,
-    bytes: Vec<u8>,
-    error: Option<String>,
-}
-
-/// Sends in process and reads the body frame by frame, keeping what arrived
-/// before an error.
-async fn send_streaming(
-    state: &std::sync::Arc<docsmith::http::AppState>,
-    request: Request<Body>,
-) -> Streamed {
-    let response = app(state.clone())
-        .oneshot(request)
-        .await
-        .expect("router answers");
-    let status = response.status();
-    let content_type = response
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_owned();
-    let mut body = response.into_body();
-    let mut bytes = Vec::new();
-    let mut error = None;
-    while let Some(frame) = body.frame().await {
-        match frame {
-            Ok(frame) => {
-                if let Some(data) = frame.data_ref() {
-                    bytes.extend_from_slice(data);
-                }
-            }
-            Err(e) => {
-                error = Some(e.to_string());
-                break;
-            }
-        }
-    }
-    Streamed {
-        status,
-        content_type,
-        bytes,
-        error,
-    }
 }
 
 // ---------------------------------------------------------------------------
@@ -979,6 +927,44 @@ async fn wrong_jobs_are_422_with_pointers_before_any_byte() {
 }
 
 #[tokio::test]
+async fn the_byte_limit_counts_texts_files_and_rendered_entries() {
+    let mut catalog = Catalog::load(&repo_path("templates")).expect("templates");
+    catalog.doc_limits.max_zip_bytes = 10_000;
+    let state = docsmith::http::AppState::new(test_config(), catalog);
+
+    let text = |n: usize| "x".repeat(n);
+    let fits = json!({"format": "zip", "entries": [
+        {"path": "a.txt", "text": text(5_000)}, {"path": "b.txt", "text": text(5_000)}]});
+    let reply = send(&state, render_json(&fits)).await;
+    assert_zip_reply(&reply);
+
+    // Texts and files together, known before anything is rendered.
+    let over = json!({"format": "zip", "entries": [
+        {"path": "a.txt", "text": text(6_000)}, {"path": "b.bin", "file": "blob"}]});
+    let reply = send(
+        &state,
+        multipart("/v1/render", &over, &[("blob", &[7u8; 6_000])]),
+    )
+    .await;
+    assert_problem_first(&reply, 422);
+    assert_eq!(reply.pointers(), ["/entries"]);
+
+    // A rendered invoice (about 35 KB) is counted as it is written: the
+    // first entry already passes the limit, so the answer is still a 422.
+    let invoice = json!({"format": "zip", "entries": [
+        {"path": "invoice.pdf", "job": sample("pdf-invoice.json")}]});
+    let reply = send(&state, render_json(&invoice)).await;
+    assert_problem_first(&reply, 422);
+    assert!(
+        reply.json()["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("--max-zip-bytes")),
+        "{}",
+        reply.json()
+    );
+}
+
+#[tokio::test]
 async fn entry_limits_count_nested_archives() {
     let mut catalog = Catalog::load(&repo_path("templates")).expect("templates");
     catalog.doc_limits.max_zip_entries = 5;
@@ -1139,20 +1125,20 @@ async fn fail_late_cuts_the_download() {
         "entries": [{"path": "README.txt", "text": "read me"}],
         "batch": invoice_batch(60, Some(40)),
     });
-    let streamed = send_streaming(&state, render_json(&job)).await;
+    let (streamed, error) = send_streaming(&state, render_json(&job)).await;
     assert_eq!(streamed.status, StatusCode::OK);
-    assert_eq!(streamed.content_type, "application/zip");
+    assert_eq!(streamed.header("content-type"), "application/zip");
     assert!(
-        streamed.error.is_some(),
+        error.is_some(),
         "the body ended cleanly after {} bytes",
-        streamed.bytes.len()
+        streamed.body.len()
     );
     // The first entries left before the failure…
-    assert!(streamed.bytes.starts_with(b"PK\x03\x04"));
-    assert!(streamed.bytes.len() > 100_000, "{}", streamed.bytes.len());
+    assert!(streamed.body.starts_with(b"PK\x03\x04"));
+    assert!(streamed.body.len() > 100_000, "{}", streamed.body.len());
     // …but what arrived is no archive.
     assert!(
-        !any_tool_accepts(&streamed.bytes, "cut"),
+        !any_tool_accepts(&streamed.body, "cut"),
         "the cut download reads as a complete archive"
     );
     wait_idle(&state).await;
@@ -1501,18 +1487,18 @@ async fn a_full_pool_is_503_even_after_leading_entries() {
             ..test_config()
         });
         let blocker = block_worker(&state);
-        let streamed = send_streaming(&state, render_json(&job)).await;
+        let (streamed, error) = send_streaming(&state, render_json(&job)).await;
         drop(blocker);
         wait_idle(&state).await;
         if streamed.status != StatusCode::SERVICE_UNAVAILABLE
-            || streamed.content_type != "application/problem+json"
+            || streamed.header("content-type") != "application/problem+json"
         {
             wrong.push(format!(
                 "{label}: got {} {} ({} bytes, then body error {:?})",
                 streamed.status,
-                streamed.content_type,
-                streamed.bytes.len(),
-                streamed.error
+                streamed.header("content-type"),
+                streamed.body.len(),
+                error
             ));
         }
     }
