@@ -159,9 +159,18 @@ impl From<ImageError> for RenderError {
     }
 }
 
+/// The file name that makes [`render`] panic in unit tests, which show that a
+/// panic in a generator fails one job and keeps its worker.
+#[cfg(test)]
+pub(crate) const PANICKING_JOB: &str = "generator-panics.xlsx";
+
 /// Renders `job` into `sink`.
 pub fn render(job: &Job, ctx: &RenderCtx, sink: &mut dyn Sink) -> Result<(), RenderError> {
     ctx.check()?;
+    #[cfg(test)]
+    if job.filename == PANICKING_JOB {
+        panic!("a generator bug, injected by a test");
+    }
     match &job.body {
         JobBody::Xlsx(book) => {
             let bytes = xlsx::write(book, ctx)?;

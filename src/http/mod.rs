@@ -11,6 +11,8 @@ mod render;
 pub mod serve;
 mod stream;
 mod templates;
+#[cfg(test)]
+mod tests;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
