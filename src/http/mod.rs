@@ -289,9 +289,16 @@ async fn observe(mut request: Request, next: Next) -> Response {
             "request done"
         )
     });
+    let headers = response.headers_mut();
     if let Ok(value) = HeaderValue::from_str(&id) {
-        response.headers_mut().insert(X_REQUEST_ID.clone(), value);
+        headers.insert(X_REQUEST_ID.clone(), value);
     }
+    // Documents and problems are what their Content-Type says; a browser
+    // must not guess otherwise.
+    headers.insert(
+        axum::http::header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     response
 }
 

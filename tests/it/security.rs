@@ -311,3 +311,28 @@ fn slow_request_heads_are_cut_off() {
     assert!(waited < Duration::from_secs(9), "{waited:?}");
     assert_eq!(String::from_utf8_lossy(&health.stdout), "200");
 }
+
+#[tokio::test]
+async fn pages_carry_security_headers() {
+    let state = state_with(test_config());
+    let reply = send(&state, get("/docs")).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let policy = reply.header("content-security-policy");
+    for directive in [
+        "default-src 'none'",
+        "frame-ancestors 'none'",
+        "base-uri 'none'",
+        "connect-src 'self'",
+    ] {
+        assert!(policy.contains(directive), "{directive} in {policy}");
+    }
+    assert_eq!(reply.header("x-frame-options"), "DENY");
+    assert_eq!(reply.header("referrer-policy"), "no-referrer");
+    assert_eq!(reply.header("x-content-type-options"), "nosniff");
+
+    // Every answer, documents and problems alike, forbids content sniffing.
+    for request in [invoice_request(None), get("/v1/nope"), get("/openapi.json")] {
+        let reply = send(&state, request).await;
+        assert_eq!(reply.header("x-content-type-options"), "nosniff");
+    }
+}
