@@ -19,6 +19,10 @@ use super::values::{RowShape, convert_rows};
 pub const MAX_ROWS: usize = 1_048_576;
 pub const MAX_COLUMNS: usize = 16_384;
 const MAX_SHEET_NAME: usize = 31;
+/// Sheets in one workbook. Excel sets no number; this keeps a job from
+/// asking for hundreds of thousands (the writer lays sheets out on a thread
+/// each).
+pub const MAX_SHEETS: usize = 1_000;
 
 /// Validates a workbook spec; see [`super::validate`].
 pub fn validate(spec: WorkbookSpec, base: &str, diags: &mut Diagnostics) -> Option<Workbook> {
@@ -29,6 +33,16 @@ pub fn validate(spec: WorkbookSpec, base: &str, diags: &mut Diagnostics) -> Opti
             format!("{base}/sheets"),
             "a workbook needs at least one sheet",
         );
+    }
+    if spec.sheets.len() > MAX_SHEETS {
+        diags.error(
+            format!("{base}/sheets"),
+            format!(
+                "a workbook has at most {MAX_SHEETS} sheets; this one has {}",
+                spec.sheets.len()
+            ),
+        );
+        return None;
     }
     let mut names = Names::reserving(&spec.sheets);
     let sheets: Vec<Sheet> = spec

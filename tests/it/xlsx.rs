@@ -572,6 +572,20 @@ fn sheet_level_problems() {
         r#"{"sheets": []}"#,
         &[("/workbook/sheets", "a workbook needs at least one sheet")],
     );
+    let sheets = |n: usize| {
+        let one = r#"{"columns": [{"header": "x"}]}"#;
+        format!(r#"{{"sheets": [{}]}}"#, vec![one; n].join(","))
+    };
+    let mut diags = Diagnostics::new();
+    let book = xlsx::validate(spec_from(&sheets(1_000)), "/workbook", &mut diags);
+    assert!(book.is_some(), "{:?}", diags.into_errors());
+    check(
+        &sheets(1_001),
+        &[(
+            "/workbook/sheets",
+            "a workbook has at most 1000 sheets; this one has 1001",
+        )],
+    );
     check(
         r#"{"sheets": [{"name": "A", "columns": [{"header": "x"}]}, {"name": "a", "columns": [{"header": "x"}]}]}"#,
         &[(
