@@ -110,7 +110,8 @@ pub struct TemplateArgs {
     /// their families can be named in `font` attributes and join the fallbacks.
     #[arg(long, env = "DOCSMITH_FONTS_DIR")]
     pub fonts_dir: Option<PathBuf>,
-    /// Template instructions one render may execute (stops runaway loops).
+    /// Template work one render may do: an instruction, or 64 bytes of data
+    /// built, costs one (stops runaway loops and bounds template memory).
     #[arg(long, env = "DOCSMITH_TEMPLATE_FUEL", default_value_t = crate::template::TemplateLimits::default().fuel)]
     pub template_fuel: u64,
     /// Largest markup a template may produce [default: 64MiB].
