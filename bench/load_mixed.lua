@@ -1,10 +1,10 @@
 -- wrk script of bench/load_mixed.sh: a mixed docsmith workload (or /healthz
--- probes), closed-loop or open-loop, with one record per response.
+-- and /metrics probes), closed-loop or open-loop, with one record per response.
 --
 --   LM_MODE=mix LM_RATE=300 ... wrk -t1 -c256 -d60s -s bench/load_mixed.lua http://127.0.0.1:PORT
 --
 -- Env (read when the script loads, in every wrk thread):
---   LM_MODE     mix (default) | health
+--   LM_MODE     mix (default) | health (probes: the LM_PROBES types in turn)
 --   LM_RATE     total requests/s of this wrk process, spread over LM_THREADS
 --               threads; each thread sends at Poisson arrival times (open
 --               loop: the send times do not depend on the answers, as long as
@@ -12,6 +12,9 @@
 --               connection sends its next request as soon as it has an answer).
 --   LM_THREADS  wrk's -t (to split LM_RATE); default 1
 --   LM_MIX      weights, e.g. "invoice=5,xlsx=3,image=1,zip=1" (mix mode)
+--   LM_PROBES   health mode: the probe types, sent round-robin (each thread
+--               alternates them, so they get equal shares of LM_RATE);
+--               default "health,metrics" (GET /healthz, GET /metrics)
 --   LM_INVOICE, LM_XLSX, LM_ZIP   JSON job files (POST /v1/render)
 --   LM_IMAGE_BODY, LM_IMAGE_CT    multipart body file and its Content-Type (POST /v1/images)
 --   LM_OUT      where done() writes the records (TSV, see below)
@@ -29,7 +32,8 @@
 -- lag_ms: open loop only, how late the request left against its scheduled
 -- arrival time (all connections busy = the generator fell behind);
 -- retry_after: the Retry-After value or "-"; body_ok: 1/0 for a 200 whose
--- body starts as it should (%PDF, PK\3\4, {"status":"ok"}), "-" otherwise.
+-- body starts as it should (%PDF, PK\3\4, {"status":"ok"}; /metrics: "# HELP"
+-- or "# TYPE" and a Content-Type text/plain; version=0.0.4), "-" otherwise.
 -- Comment lines "# key value" carry the per-process totals: sent, answered,
 -- unmatched (no known X-Request-Id), unanswered (still in flight when wrk
 -- stopped), wrk's socket errors, duration.
@@ -69,13 +73,17 @@ local SAMPLE_DIR = env("LM_SAMPLE_DIR", nil)
 local PDF, ZIP, XLSX, WEBP = "application/pdf", "application/zip",
   "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "image/webp"
 
--- type -> { method, path, content type, accept, body file, expected body prefix, sample extension }
+-- type -> { method, path, content type, accept, body file, expected body
+-- prefix (or a list of allowed prefixes), sample extension, expected
+-- Content-Type prefix of a 200 (optional) }
+local PROM_CT = "text/plain; version=0.0.4"
 local KINDS = {
   invoice = { "POST", "/v1/render", "application/json", PDF, "LM_INVOICE", "%PDF", "pdf" },
   xlsx    = { "POST", "/v1/render", "application/json", XLSX, "LM_XLSX", "PK\3\4", "xlsx" },
   image   = { "POST", "/v1/images", nil, ZIP .. ", " .. WEBP, "LM_IMAGE_BODY", "PK\3\4", "zip" },
   zip     = { "POST", "/v1/render", "application/json", ZIP, "LM_ZIP", "PK\3\4", "zip" },
   health  = { "GET", "/healthz", nil, "application/json", nil, '{"status":"ok"}', "json" },
+  metrics = { "GET", "/metrics", nil, PROM_CT, nil, { "# HELP", "# TYPE" }, "txt", PROM_CT },
 }
 
 -- The request of each type, split around the request id.
@@ -98,10 +106,16 @@ end
 -- The weighted mix, as a cumulative table.
 local mix = {}
 local total_weight = 0
+local probes = {}      -- health mode: the probe types, in turn
 if MODE == "health" then
-  build("health")
-  mix[1] = { "health", 1 }
-  total_weight = 1
+  for name in env("LM_PROBES", "health,metrics"):gmatch("[%w_]+") do
+    if name ~= "health" and name ~= "metrics" then
+      error("load_mixed.lua: LM_PROBES takes health and metrics (got " .. name .. ")")
+    end
+    build(name)
+    probes[#probes + 1] = name
+  end
+  if #probes == 0 then error("load_mixed.lua: LM_PROBES is empty") end
 elseif MODE == "mix" then
   for name, w in env("LM_MIX", "invoice=5,xlsx=3,image=1,zip=1"):gmatch("([%w_]+)=([%d.]+)") do
     w = tonumber(w)
@@ -116,7 +130,13 @@ else
   error("load_mixed.lua: LM_MODE must be mix or health")
 end
 
+local probe_n = 0
 local function pick()
+  if #probes > 0 then
+    -- Round-robin, not random: an exact 1:1 split of the probes.
+    probe_n = probe_n % #probes + 1
+    return probes[probe_n]
+  end
   if #mix == 1 then return mix[1][1] end
   local r = math.random() * total_weight
   for i = 1, #mix do
@@ -189,13 +209,15 @@ end
 
 function response(status, headers, body)
   local t = now()
-  local id, retry = nil, "-"
+  local id, retry, ctype = nil, "-", ""
   for name, value in pairs(headers) do
     local lname = name:lower()
     if lname == "x-request-id" then
       id = value
     elseif lname == "retry-after" then
       retry = value
+    elseif lname == "content-type" then
+      ctype = value
     end
   end
   local req = id and inflight[id]
@@ -209,8 +231,14 @@ function response(status, headers, body)
   open_requests[kind] = open_requests[kind] - 1
   local ok = "-"
   if status == 200 then
-    local prefix = KINDS[kind][6]
-    ok = (body:sub(1, #prefix) == prefix) and "1" or "0"
+    local k = KINDS[kind]
+    local prefixes = type(k[6]) == "table" and k[6] or { k[6] }
+    local good = false
+    for _, prefix in ipairs(prefixes) do
+      if body:sub(1, #prefix) == prefix then good = true end
+    end
+    if k[8] and ctype:sub(1, #k[8]) ~= k[8] then good = false end
+    ok = good and "1" or "0"
     if SAMPLE_DIR and tid == 1 and not saved[kind] then
       saved[kind] = true
       local f = io.open(SAMPLE_DIR .. "/" .. kind .. "." .. KINDS[kind][7], "wb")

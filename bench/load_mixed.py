@@ -32,7 +32,11 @@ Subcommands:
       The Markdown tables of the report and its automatic findings (stdout);
       then one line "VERDICT key=value ..." on stderr (other5xx, body_bad,
       missing_retry_after, socket_errors, unmatched, health_non200,
-      health_p99_ms_overload, rss_growth_pct, goodput_ratio).
+      metrics_non200, health_p99_ms_overload, metrics_p99_ms_overload,
+      health_probes, metrics_probes, rss_growth_pct, goodput_ratio).
+      HEALTH_TSV holds the probes of the health-mode wrk: /healthz (type
+      health) and /metrics (type metrics), reported in a table each; the
+      p99 limit applies to both.
 
 Standard library only, except image-body and the image decoding in check
 (Pillow).
@@ -51,6 +55,12 @@ import urllib.parse
 import zipfile
 
 TYPES = ["invoice", "xlsx", "image", "zip"]
+# The probe types of the health-mode wrk: (record type, path, table heading).
+PROBES = [
+    ("health", "/healthz", "GET /healthz (open loop, a wrk of its own, apart from the mix)"),
+    ("metrics", "/metrics", "GET /metrics (the same wrk as /healthz, alternating with it; good = 200, "
+                            "Content-Type `text/plain; version=0.0.4`, body starting `# HELP` or `# TYPE`)"),
+]
 
 
 # ------------------------------------------------------------------ images
@@ -384,7 +394,7 @@ def report(args):
     hz = os.sysconf("SC_CLK_TCK")
 
     verdict = {"other5xx": 0, "body_bad": 0, "missing_retry_after": 0, "socket_errors": 0,
-               "unmatched": 0, "health_non200": 0}
+               "unmatched": 0, "health_non200": 0, "metrics_non200": 0}
     findings = []
     out = []
     w = out.append
@@ -462,29 +472,42 @@ def report(args):
                 findings.append(f"**NOTE** {name}: {100 * late / len(lags):.0f} % of the requests left > 10 ms late: "
                                 "the generator ran out of connections (raise CONNECTIONS); the load was partly closed-loop")
 
-    # /healthz, per phase.
-    w("\n#### GET /healthz (open loop, a wrk of its own, apart from the mix)\n")
-    w("| phase | probes | 200 | other | p50 ms | p90 ms | p99 ms | max ms | > 100 ms | > 1 s | unanswered at end | probe lag p99 ms |")
-    w("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-    health_stats = {}
-    for name, _mix, health in phases:
-        if not health:
+    # The probes (/healthz and /metrics, alternated by the health-mode wrk),
+    # per phase, one table per endpoint.
+    probe_stats = {}
+    for probe, path, heading in PROBES:
+        present = any(health and (any(r["type"] == probe for r in health[0]) or f"unanswered_{probe}" in health[1])
+                      for _name, _mix, health in phases)
+        verdict[f"{probe}_probes"] = 0
+        if not present:
             continue
-        records, meta = health
-        lat = [r["ms"] for r in records]
-        ok = sum(1 for r in records if r["status"] == 200 and r["ok"] == "1")
-        unans = sum(int(v) for k, v in meta.items() if k.startswith("unanswered_"))
-        verdict["health_non200"] += len(records) - ok
-        health_stats[name] = (pct(lat, .5), pct(lat, .99), max(lat) if lat else float("nan"))
-        if len(records) - ok:
-            findings.append(f"**FAIL** {name}: {len(records) - ok} /healthz probes not 200 with a good body")
-        w(f"| {name} | {len(records)} | {ok} | {len(records) - ok} | {fmt(pct(lat, .5), 2)} | {fmt(pct(lat, .9), 2)} | "
-          f"{fmt(pct(lat, .99), 2)} | {fmt(max(lat) if lat else float('nan'), 2)} | {sum(1 for x in lat if x > 100)} | "
-          f"{sum(1 for x in lat if x > 1000)} | {unans} | {fmt(pct([r['lag'] for r in records], .99), 1)} |")
-    for name, (p50, p99, mx) in health_stats.items():
-        if p99 > args.health_p99_limit_ms:
-            findings.append(f"**SLOW** /healthz during {name}: p99 {p99:.1f} ms (max {mx:.1f} ms) > {args.health_p99_limit_ms:g} ms")
+        w(f"\n#### {heading}\n")
+        w("| phase | probes | 200 | other | p50 ms | p90 ms | p99 ms | max ms | > 100 ms | > 1 s | unanswered at end | probe lag p99 ms |")
+        w("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+        stats = probe_stats[probe] = {}
+        for name, _mix, health in phases:
+            if not health:
+                continue
+            records = [r for r in health[0] if r["type"] == probe]
+            meta = health[1]
+            lat = [r["ms"] for r in records]
+            ok = sum(1 for r in records if r["status"] == 200 and r["ok"] == "1")
+            unans = int(meta.get(f"unanswered_{probe}", "0"))
+            verdict[f"{probe}_non200"] += len(records) - ok
+            verdict[f"{probe}_probes"] += len(records)
+            stats[name] = (pct(lat, .5), pct(lat, .99), max(lat) if lat else float("nan"))
+            if len(records) - ok:
+                findings.append(f"**FAIL** {name}: {len(records) - ok} {path} probes not 200 with a good body")
+            w(f"| {name} | {len(records)} | {ok} | {len(records) - ok} | {fmt(pct(lat, .5), 2)} | {fmt(pct(lat, .9), 2)} | "
+              f"{fmt(pct(lat, .99), 2)} | {fmt(max(lat) if lat else float('nan'), 2)} | {sum(1 for x in lat if x > 100)} | "
+              f"{sum(1 for x in lat if x > 1000)} | {unans} | {fmt(pct([r['lag'] for r in records], .99), 1)} |")
+        for name, (p50, p99, mx) in stats.items():
+            if p99 > args.health_p99_limit_ms:
+                findings.append(f"**SLOW** {path} during {name}: p99 {p99:.1f} ms (max {mx:.1f} ms) > {args.health_p99_limit_ms:g} ms")
+    health_stats = probe_stats.get("health", {})
     verdict["health_p99_ms_overload"] = round(max([v[1] for k, v in health_stats.items() if k.startswith("overload")] or [0]), 2)
+    metrics_stats = probe_stats.get("metrics", {})
+    verdict["metrics_p99_ms_overload"] = round(max([v[1] for k, v in metrics_stats.items() if k.startswith("overload")] or [0]), 2)
 
     # Server: memory, threads, queue, per phase.
     w("\n#### Server process (every 100 ms from /proc/PID; queue and in-flight from GET /readyz every 0.5 s)\n")
@@ -569,7 +592,7 @@ def report(args):
     print("\n".join(out))
     print("\n#### Automatic findings\n")
     print("\n".join(f"- {f}" for f in findings) if findings else "- none: no 5xx other than 503, every 503 with Retry-After, "
-          "every 200 body as expected, /healthz within the limit, no memory growth")
+          "every 200 body as expected, /healthz and /metrics within the limit, no memory growth")
     print("VERDICT " + " ".join(f"{k}={v}" for k, v in verdict.items()), file=sys.stderr)
 
 

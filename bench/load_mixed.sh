@@ -7,16 +7,19 @@
 #   image    POST /v1/images, multipart: 3 small images (two JPEGs, one PNG,
 #            ~100-250 KB, made once with Pillow) + format=webp width=400 -> ZIP
 #   zip      POST /v1/render, a zip job with a batch of 5 invoices -> ZIP
-# while a second wrk probes GET /healthz at a fixed low rate (HEALTH_RATE),
-# measured apart. Phases:
-#   idle       /healthz probes only (IDLE)
+# while a second wrk probes GET /healthz and GET /metrics, alternately, each
+# at a fixed low rate (HEALTH_RATE), measured apart (/metrics must answer 200
+# with Prometheus text: Content-Type text/plain; version=0.0.4, body starting
+# "# HELP" or "# TYPE"). Phases:
+#   idle       /healthz + /metrics probes only (IDLE)
 #   warm-up    closed loop, 2 connections (WARMUP; not reported)
 #   capacity   closed loop at each of CAP_CONNECTIONS for CAP_DURATION: the
 #              capacity is the best 200 responses/s of the mix
 #   overload   open loop (Poisson arrivals, wrk's delay() hook) at
 #              OVERLOAD_FACTOR x capacity for DURATION, CONNECTIONS connections
 #   drain      until /readyz shows no job queued or in flight (DRAIN_TIMEOUT)
-#   after      /healthz probes (IDLE), then one request of each type, checked
+#   after      /healthz + /metrics probes (IDLE), then one request of each
+#              type, checked
 # The server's VmRSS, VmHWM, threads and CPU are sampled every 100 ms (and
 # /readyz every 0.5 s) by bench/load_mixed.py sample.
 #
@@ -26,17 +29,20 @@
 #
 # Env: DURATION (60s, overload) OVERLOAD_FACTOR (2) RATE (overload req/s; default
 #      OVERLOAD_FACTOR x capacity) CONNECTIONS (256, overload) CAP_CONNECTIONS
-#      ("2 4 8") CAP_DURATION (10s) WARMUP (3s) IDLE (5s) HEALTH_RATE (20 probes/s)
+#      ("2 4 8") CAP_DURATION (10s) WARMUP (3s) IDLE (5s) HEALTH_RATE (20 probes/s
+#      of each of /healthz and /metrics: the probe wrk sends 2 x HEALTH_RATE)
 #      HEALTH_CONNECTIONS (4) MIX (invoice=5,xlsx=3,image=1,zip=1: weights)
 #      DRAIN_TIMEOUT (90 s) HEALTH_P99_LIMIT_MS (100) WORKERS / QUEUE_DEPTH
 #      (passed as --workers / --queue-depth when set; default: the server's own)
 #      PORT (default: a free one) BUILD (0; 1 = cargo build --release first)
-#      DOCSMITH_BIN (binary to use) STRICT (0; 1 = exit 2 when /healthz p99
-#      during the overload is over HEALTH_P99_LIMIT_MS or VmRSS grew > 25 %)
+#      DOCSMITH_BIN (binary to use) STRICT (0; 1 = exit 2 when the /healthz or
+#      the /metrics p99 during the overload is over HEALTH_P99_LIMIT_MS or
+#      VmRSS grew > 25 %)
 # Other DOCSMITH_* variables (server settings) are cleared, so that the
 # server runs with its defaults.
 # Report: bench/out/load_mixed.md (also printed). Raw: one record per
-# response in bench/out/load_mixed/<phase>_{mix,health}.tsv, wrk's output
+# response in bench/out/load_mixed/<phase>_{mix,health}.tsv (health: the
+# /healthz and /metrics probes, record types health and metrics), wrk's output
 # in bench/out/load_mixed/<phase>_*.txt, server samples in
 # bench/out/load_mixed/samples.tsv, the server log in
 # bench/out/load_mixed/server.log, the first 200 body of each type during the
@@ -46,7 +52,8 @@
 # DRAIN_TIMEOUT, curl --max-time).
 # Exit: 0 = no 5xx other than 503, every 503 with Retry-After, every 200 body
 #       as expected, no socket error, every response matched to its request,
-#       /healthz always 200 and the server healthy after the run; 1 = not;
+#       /healthz always 200, /metrics always 200 with Prometheus text, and
+#       the server healthy after the run; 1 = not;
 #       2 = STRICT=1 and a limit was missed.
 set -euo pipefail
 
@@ -224,11 +231,12 @@ run_wrk() {
     { time env "${WRK_ENV[@]}" "${WRK_CMD[@]}" >"$base.txt" 2>&1; } 2>"$base.cpu"
 }
 
-# phase NAME SECONDS MIX_CONNS MIX_RATE [EXTRA ENV...] : the /healthz probe in
-# the background and, when MIX_CONNS > 0, the mix in the foreground (closed
-# loop when MIX_RATE is 0).
+# phase NAME SECONDS MIX_CONNS MIX_RATE [EXTRA ENV...] : the /healthz and
+# /metrics probes (one wrk, alternately, HEALTH_RATE each) in the background
+# and, when MIX_CONNS > 0, the mix in the foreground (closed loop when
+# MIX_RATE is 0).
 phase() {
-    local name=$1 secs=$2 conns=$3 rate=$4 what="/healthz probes only" kind f rc=0
+    local name=$1 secs=$2 conns=$3 rate=$4 what="/healthz + /metrics probes only" kind f rc=0
     shift 4
     if ((conns > 0)); then
         what="mix on $conns connections, closed loop"
@@ -236,7 +244,7 @@ phase() {
     fi
     set_phase "$name"
     log "phase $name: ${secs}s, $what"
-    wrk_cmd "$name" health "$secs" "$HEALTH_CONNECTIONS" "$HEALTH_RATE"
+    wrk_cmd "$name" health "$secs" "$HEALTH_CONNECTIONS" $((2 * HEALTH_RATE)) LM_PROBES=health,metrics
     run_wrk "$name" health &
     WRK_PIDS=($!)
     if ((conns > 0)); then
@@ -308,8 +316,11 @@ AFTER_RC=0
 check_all "$RAW/after_bodies" "after-load" || AFTER_RC=1
 AFTER_CHECK="$CHECK_OUT"
 HEALTH_AFTER="$(curl -sS --max-time 5 -w ' HTTP %{http_code}' "$BASE/healthz" 2>&1 || true)"
+METRICS_AFTER="$(curl -sS --max-time 5 -o "$RAW/after_bodies/metrics.txt" -w 'HTTP %{http_code}, %{content_type}' "$BASE/metrics" 2>&1 || true)"
+METRICS_AFTER+=", $(wc -c <"$RAW/after_bodies/metrics.txt" 2>/dev/null || echo 0) bytes, first line: $(head -n 1 "$RAW/after_bodies/metrics.txt" 2>/dev/null | cut -c1-80)"
 READY_AFTER="$(curl -sS --max-time 5 -w ' HTTP %{http_code}' "$BASE/readyz" 2>&1 || true)"
 [[ $HEALTH_AFTER == *'HTTP 200' ]] || AFTER_RC=1
+[[ $METRICS_AFTER == 'HTTP 200, text/plain; version=0.0.4'* && $METRICS_AFTER =~ 'first line: # '(HELP|TYPE)' ' ]] || AFTER_RC=1
 
 # The first 200 body of each type during the overload.
 OVERLOAD_CHECK_RC=0
@@ -355,7 +366,8 @@ verdict_val() { sed -n "s/.* $1=\\([^ ]*\\).*/\\1/p" <<<" ${VERDICT#VERDICT }"; 
     printf -- '  - zip: `POST /v1/render` %s (%s bytes; `zip_client.py gen-batch --n %s`): a ZIP of %s invoices\n' \
         "${ZIP_JOB#"$ROOT"/}" "$(stat -c %s "$ZIP_JOB")" "$ZIP_ITEMS" "$ZIP_ITEMS"
     printf -- '  - /healthz: `GET /healthz`, open loop at %s/s on %s connections of a separate wrk, in every phase\n' "$HEALTH_RATE" "$HEALTH_CONNECTIONS"
-    printf -- '- phases: idle %ss; warm-up %ss (not reported); capacity: closed loop %ss at each of %s connections -> capacity = best 200s/s = **%s/s** (%s connections); overload: open loop at **%s req/s** (%s) for %ss on %s connections; drain: %s after %ss; after: %ss of /healthz, then one request of each type\n' \
+    printf -- '  - /metrics: `GET /metrics`, alternating with /healthz on the same wrk (round-robin: %s/s each, %s/s in all); good = 200, Content-Type `text/plain; version=0.0.4`, body starting `# HELP` or `# TYPE`\n' "$HEALTH_RATE" $((2 * HEALTH_RATE))
+    printf -- '- phases: idle %ss; warm-up %ss (not reported); capacity: closed loop %ss at each of %s connections -> capacity = best 200s/s = **%s/s** (%s connections); overload: open loop at **%s req/s** (%s) for %ss on %s connections; drain: %s after %ss; after: %ss of /healthz + /metrics probes, then one request of each type\n' \
         "$IDLE_S" "$WARMUP_S" "$CAP_DURATION_S" "${CAP_LIST[*]}" "$CAPACITY" "$CAP_BEST" "$RATE" "$RATE_WHY" "$DURATION_S" "$CONNECTIONS" "$DRAINED" "$DRAIN_S" "$IDLE_S"
     printf -- '- NOTE: wrk, the sampler and the server share the same %s cores: throughput is a lower bound, latencies include client-side contention (the CPU columns below show who used what).\n' "$(nproc)"
     printf '\nCommands (from the repository root; BASE = %s):\n\n```\n' "$BASE"
@@ -366,6 +378,7 @@ verdict_val() { sed -n "s/.* $1=\\([^ ]*\\).*/\\1/p" <<<" ${VERDICT#VERDICT }"; 
     printf '\n### Checks\n\n'
     printf -- '- server VmHWM at the end: %.1f MB\n' "$(awk -v k="$SERVER_HWM_KB" 'BEGIN { print k / 1024 }')"
     printf -- '- after the run: `GET /healthz` -> `%s`; `GET /readyz` -> `%s`\n' "$HEALTH_AFTER" "$READY_AFTER"
+    printf -- '- after the run: `GET /metrics` -> `%s`\n' "$METRICS_AFTER"
     printf -- '- server log: %s ERROR lines, %s mentioning a panic, %s WARN lines (%s)\n' "$N_ERROR" "$N_PANIC" "$N_WARN" "${SERVER_LOG#"$ROOT"/}"
     if [[ -n $ERROR_KINDS ]]; then printf '\n  ERROR lines by message:\n\n```\n%s\n```\n' "$ERROR_KINDS"; fi
     if [[ -n $WARN_KINDS ]]; then printf '\n  WARN lines by message (most are jobs cancelled when wrk closed its connections at the end of a phase):\n\n```\n%s\n```\n' "$WARN_KINDS"; fi
@@ -384,13 +397,16 @@ rc=0
 [[ $(verdict_val socket_errors) == 0 ]] || { log "FAIL: socket errors"; rc=1; }
 [[ $(verdict_val unmatched) == 0 ]] || { log "FAIL: responses without a known X-Request-Id"; rc=1; }
 [[ $(verdict_val health_non200) == 0 ]] || { log "FAIL: /healthz probes not answered 200"; rc=1; }
+[[ $(verdict_val metrics_non200) == 0 ]] || { log "FAIL: /metrics probes not answered 200 with Prometheus text"; rc=1; }
+[[ $(verdict_val metrics_probes) =~ ^[1-9][0-9]*$ ]] || { log "FAIL: no /metrics probe answered"; rc=1; }
 ((OVERLOAD_CHECK_RC == 0)) || { log "FAIL: a body saved during the overload failed its check"; rc=1; }
 ((AFTER_RC == 0)) || { log "FAIL: the server is not healthy after the run"; rc=1; }
 [[ $DRAINED == yes ]] || { log "FAIL: jobs still queued or in flight ${DRAIN_TIMEOUT}s after the overload"; rc=1; }
 if ((rc == 0)) && [[ ${STRICT:-0} == 1 ]]; then
-    if awk -v p="$(verdict_val health_p99_ms_overload)" -v l="$HEALTH_P99_LIMIT_MS" -v g="$(verdict_val rss_growth_pct)" \
-        'BEGIN { exit !(p > l || g > 25) }'; then
-        log "STRICT=1: /healthz p99 or memory growth over the limit"
+    if awk -v p="$(verdict_val health_p99_ms_overload)" -v m="$(verdict_val metrics_p99_ms_overload)" \
+        -v l="$HEALTH_P99_LIMIT_MS" -v g="$(verdict_val rss_growth_pct)" \
+        'BEGIN { exit !(p > l || m > l || g > 25) }'; then
+        log "STRICT=1: /healthz or /metrics p99 or memory growth over the limit"
         rc=2
     fi
 fi
