@@ -3,6 +3,7 @@
 
 mod cli;
 mod docx;
+mod guide;
 mod hostile;
 mod http;
 mod images;
