@@ -266,7 +266,12 @@ pub fn locate(err: &Error, source: Option<&str>) -> TemplateError {
         if err.kind() == ErrorKind::UndefinedError
             && let Some(snippet) = source.get(range)
         {
-            data_path = parse_path(snippet.trim());
+            // A filter handed a missing value is blamed by its own span
+            // (`x | upper` points at `upper`): name what was piped into it.
+            data_path = match before.trim_end().strip_suffix('|') {
+                Some(piped) => parse_path(last_path(piped)),
+                None => parse_path(snippet.trim()),
+            };
         }
     }
     let message = match err.kind() {
@@ -288,6 +293,17 @@ pub fn locate(err: &Error, source: Option<&str>) -> TemplateError {
         data_path,
         message,
     }
+}
+
+/// The data path that ends `text` (`{{ a.b[0] ` → `a.b[0]`).
+fn last_path(text: &str) -> &str {
+    let text = text.trim_end();
+    let start = text
+        .char_indices()
+        .rev()
+        .find(|&(_, c)| !(c.is_alphanumeric() || "_.[]".contains(c)))
+        .map_or(0, |(i, c)| i + c.len_utf8());
+    &text[start..]
 }
 
 /// `a.b[0].c` → `["a", "b", "0", "c"]`; anything else (calls, filters) → None.
@@ -330,5 +346,32 @@ impl Write for Limited {
 
     fn flush(&mut self) -> io::Result<()> {
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn missing(source: &str) -> TemplateError {
+        let mut env = environment(TemplateLimits::default());
+        env.add_template_owned("t", source.to_owned())
+            .expect("compiles");
+        let data = serde_json::json!({"invoice": {"total": 1}});
+        render(&env, "t", &data, TemplateLimits::default()).expect_err("a value is missing")
+    }
+
+    #[test]
+    fn missing_values_are_named_by_their_data_path() {
+        for (source, path) in [
+            ("{{ invoice.totl }}", "invoice.totl"),
+            ("{{ invoice.totl | upper }}", "invoice.totl"),
+            ("{{ invoice.note|trim|upper }}", "invoice.note"),
+            ("<p>\n{{ (customer) | upper }}</p>", ""),
+        ] {
+            let err = missing(source);
+            let got = err.data_path.map(|p| p.join(".")).unwrap_or_default();
+            assert_eq!(got, path, "{source}: {}", err.message);
+        }
     }
 }
