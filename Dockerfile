@@ -6,7 +6,8 @@
 #       -v "$PWD/keys.txt:/run/secrets/docsmith-keys:ro" docsmith
 #
 # The runtime image is debian:bookworm-slim (about 75 MB) plus the binary
-# (34 MB) and the templates: about 110 MB in all, about 42 MB compressed.
+# (34 MB, with the fonts and the built-in templates compiled in): about
+# 110 MB in all, about 42 MB compressed.
 # It runs as UID 10001, needs nothing writable but /tmp, and listens on
 # 0.0.0.0:8080. On an address other than loopback docsmith refuses to start
 # without API keys, so the container does too until it is given keys
@@ -37,13 +38,19 @@ RUN mkdir src \
     && cargo build --release --locked \
     && rm -rf src
 
-# Then docsmith itself. fonts/ is compiled into the binary. The sources are
-# touched because COPY keeps their dates, which may be older than the
-# placeholder build, and cargo would then keep the placeholder binary (it
-# prints no version, so the last line would fail).
+# Then docsmith itself. fonts/ and the built-in templates (templates/NAME.xml
+# and .json, with their sample jobs samples/pdf-NAME.json) are compiled into
+# the binary with include_bytes!/include_str!, so they must be here before
+# this build; the placeholder build above never reads them. Only those files
+# are copied, so editing another sample or templates/README.md does not
+# rebuild docsmith. The sources are touched because COPY keeps their dates,
+# which may be older than the placeholder build, and cargo would then keep
+# the placeholder binary (it prints no version, so the last line would fail).
 COPY src ./src
 COPY fonts ./fonts
-RUN find src -type f -exec touch {} + \
+COPY templates/*.xml templates/*.json ./templates/
+COPY samples/pdf-*.json ./samples/
+RUN find src templates samples -type f -exec touch {} + \
     && cargo build --release --locked \
     && cp target/release/docsmith /usr/local/bin/docsmith \
     && /usr/local/bin/docsmith --version | grep '^docsmith '
@@ -54,16 +61,15 @@ FROM debian:bookworm-slim
 RUN groupadd --system --gid 10001 docsmith \
     && useradd --system --uid 10001 --gid docsmith --no-create-home \
         --home-dir /nonexistent --shell /usr/sbin/nologin docsmith
+# The binary is all docsmith needs: the fonts and the built-in templates
+# (invoice, letter, report) are compiled in. To serve templates of your own,
+# mount a directory and set DOCSMITH_TEMPLATES_DIR to it (it replaces the
+# built-in ones; a directory that does not exist stops start-up).
 COPY --from=builder /usr/local/bin/docsmith /usr/local/bin/docsmith
-# Templates are read at start-up, not compiled in; each template's .json
-# names its sample job as ../samples/pdf-NAME.json, so samples/ goes beside.
-COPY templates /usr/share/docsmith/templates
-COPY samples /usr/share/docsmith/samples
 # The fonts compiled into the binary are redistributed: their licences.
 COPY fonts/README.md fonts/OFL.txt fonts/LICENSE-Apache-2.0.txt /usr/share/doc/docsmith/fonts/
 
 ENV DOCSMITH_ADDR=0.0.0.0:8080 \
-    DOCSMITH_TEMPLATES_DIR=/usr/share/docsmith/templates \
     DOCSMITH_LOG_FORMAT=json
 USER 10001:10001
 EXPOSE 8080

@@ -12,11 +12,14 @@
 # of them; the compose health check is the image's; the grace periods exceed
 # the shutdown timeout.
 #
-# Live, with the templates laid out as in the image and the image's
-# environment: without keys the service refuses 0.0.0.0; on loopback it
-# starts with 3 templates, the image's HEALTHCHECK command (and compose's)
-# passes, the invoice sample renders over HTTP and from the command line in
-# another directory; after SIGTERM it exits 0 and the health check fails.
+# Live, with the image's environment, from a temporary directory outside the
+# repository and with no templates directory (the built-in templates are
+# compiled in): a templates directory that does not exist stops start-up
+# with an error naming it; without keys the service refuses 0.0.0.0; on
+# loopback it starts with the 3 built-in templates and their sample data,
+# the image's HEALTHCHECK command (and compose's) passes, the invoice sample
+# renders over HTTP and from the command line; after SIGTERM it exits 0 and
+# the health check fails.
 #
 # Needs python3 (with PyYAML, installed with pip if missing) and
 # curl; runs hadolint on the Dockerfile when it is on PATH. The binary: $DOCSMITH_BIN, else target/release/docsmith, else
@@ -142,10 +145,13 @@ def ignored(path):
     return result
 
 # --- Every COPY from the context: sources exist, none of their files ignored.
-copied = {"builder": [], "runtime": []}
+copied = {"builder": [], "before build": [], "runtime": []}
 for index, (_, body) in enumerate(stages):
     role = "runtime" if index == len(stages) - 1 else "builder"
-    for ins in body:
+    # The last `cargo build` of a builder stage compiles docsmith itself.
+    builds = [n for n, ins in enumerate(body) if ins.upper().startswith("RUN ") and "cargo build" in ins]
+    last_build = builds[-1] if builds else len(body)
+    for n, ins in enumerate(body):
         words = ins.split()
         if words[0].upper() not in ("COPY", "ADD"):
             continue
@@ -159,6 +165,8 @@ for index, (_, body) in enumerate(stages):
             for match in matches:
                 rel = os.path.relpath(match, repo)
                 copied[role].append((rel, args[-1]))
+                if role == "builder" and n < last_build:
+                    copied["before build"].append((rel, args[-1]))
                 files = [rel]
                 if os.path.isdir(match):
                     files = [
@@ -170,8 +178,10 @@ for index, (_, body) in enumerate(stages):
                     if ignored(f):
                         problems.append(f"Dockerfile: COPY {source}: {f} is excluded by .dockerignore")
 
-# --- Files compiled in (include_bytes!/include_str!) are copied into the builder.
-builder_sources = [os.path.normpath(p) for p, _ in copied["builder"]]
+# --- Files compiled in (include_bytes!/include_str!) are copied into the
+# builder before its last `cargo build` (the placeholder build before it
+# reads none of them).
+builder_sources = [os.path.normpath(p) for p, _ in copied["before build"]]
 for d, _, fs in os.walk(os.path.join(repo, "src")):
     for f in fs:
         if not f.endswith(".rs"):
@@ -184,25 +194,15 @@ for d, _, fs in os.walk(os.path.join(repo, "src")):
             if not any(target == s or target.startswith(s + "/") for s in builder_sources):
                 problems.append(
                     f"{os.path.relpath(path, repo)}: compiles in {m.group(1)!r} ({target}), "
-                    "which the builder stage does not copy"
+                    "which the builder stage does not copy before its last cargo build"
                 )
 
-# --- The runtime stage: templates directory, user, port, health check.
+# --- The runtime stage: user, port, health check.
 env = {}
 for ins in runtime:
     if ins.upper().startswith("ENV "):
         for key, value in re.findall(r"(\w+)=(\S+)", ins[4:]):
             env[key] = value
-templates_dir = env.get("DOCSMITH_TEMPLATES_DIR")
-dests = [dest.rstrip("/") for _, dest in copied["runtime"]]
-if not templates_dir or templates_dir not in dests:
-    problems.append(f"Dockerfile: DOCSMITH_TEMPLATES_DIR={templates_dir} is not a COPY destination")
-for meta in sorted(os.listdir(os.path.join(repo, "templates"))):
-    if meta.endswith(".json"):
-        with open(os.path.join(repo, "templates", meta), encoding="utf-8") as fh:
-            sample = json.load(fh).get("sample_job")
-        if sample and os.path.normpath(os.path.join(templates_dir or "/", sample)).rsplit("/", 1)[0] not in dests:
-            problems.append(f"Dockerfile: templates/{meta} names {sample}, not copied beside the templates")
 port = env.get("DOCSMITH_ADDR", "").rsplit(":", 1)[-1]
 exposed = [ins.split()[1] for ins in runtime if ins.upper().startswith("EXPOSE ")]
 if exposed != [port]:
@@ -313,12 +313,23 @@ free_port() {
     python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
-echo "== the image's layout and environment"
-share="$work/root/usr/share/docsmith"
-mkdir -p "$share"
-cp -r templates samples "$share/"
-export DOCSMITH_TEMPLATES_DIR="$share/templates"
+echo "== the image's environment, in $work, no templates directory"
+case $work/ in
+"$repo"/*) fail "the temporary directory $work is inside the repository" ;;
+esac
 export DOCSMITH_LOG_FORMAT=json
+
+# A templates directory that is given but missing stops start-up at once.
+missing="$work/no-such-templates"
+port=$(free_port)
+status=0
+(cd "$work" && DOCSMITH_ADDR="127.0.0.1:$port" DOCSMITH_TEMPLATES_DIR="$missing" \
+    timeout 10 "$bin" serve > "$work/missing.log" 2>&1) || status=$?
+[[ $status -ne 124 ]] || fail "with DOCSMITH_TEMPLATES_DIR=$missing docsmith did not exit within 10 s"
+[[ $status -ne 0 ]] || fail "with DOCSMITH_TEMPLATES_DIR=$missing docsmith exited 0"
+grep -qF "$missing" "$work/missing.log" ||
+    fail "with DOCSMITH_TEMPLATES_DIR=$missing the log does not name it: $(cat "$work/missing.log")"
+echo "  ok: DOCSMITH_TEMPLATES_DIR naming a missing directory stops start-up (exit $status), naming it"
 
 port=$(free_port)
 status=0
@@ -337,7 +348,17 @@ for _ in $(seq 100); do
     sleep 0.1
 done
 grep -q '"templates":3' "$work/readyz.json" || fail "/readyz: $(cat "$work/readyz.json" 2> /dev/null)"
-echo "  ok: serving on $DOCSMITH_ADDR with 3 templates"
+curl -sf "http://$DOCSMITH_ADDR/v1/templates" > "$work/templates.json" || fail "GET /v1/templates failed"
+python3 - "$work/templates.json" << 'PY' || fail "GET /v1/templates: $(head -c 300 "$work/templates.json")"
+import json
+import sys
+
+templates = json.load(open(sys.argv[1]))["templates"]
+names = sorted(t["name"] for t in templates)
+assert names == ["invoice", "letter", "report"], names
+assert all(t.get("sample_data") for t in templates), "a built-in template has no sample data"
+PY
+echo "  ok: serving on $DOCSMITH_ADDR with the 3 built-in templates and their sample data"
 
 for check in image compose; do
     bash -c "$(cat "$work/healthcheck-$check.sh")" || fail "the $check health check failed against a running server"

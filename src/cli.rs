@@ -103,7 +103,8 @@ pub struct ServeArgs {
 
 #[derive(Debug, Args)]
 pub struct TemplateArgs {
-    /// Directory of templates [default: the built-in templates].
+    /// Directory of templates (NAME.xml, NAME.json), used instead of the
+    /// built-in ones (invoice, letter, report, compiled into the binary).
     #[arg(long, env = "DOCSMITH_TEMPLATES_DIR")]
     pub templates_dir: Option<PathBuf>,
     /// Directory of extra fonts (.ttf/.otf), added to the built-in ones;
@@ -149,17 +150,16 @@ pub enum AssetError {
 
 impl TemplateArgs {
     fn load(&self) -> Result<Catalog, AssetError> {
-        let dir = self
-            .templates_dir
-            .clone()
-            .unwrap_or_else(builtin_templates_dir);
         let defaults = crate::template::TemplateLimits::default();
         let limits = crate::template::TemplateLimits {
             fuel: self.template_fuel,
             max_output: self.template_max_output.unwrap_or(defaults.max_output),
             ..defaults
         };
-        let mut catalog = Catalog::load_with(&dir, limits)?;
+        let mut catalog = match &self.templates_dir {
+            Some(dir) => Catalog::load_with(dir, limits)?,
+            None => Catalog::builtin(limits)?,
+        };
         catalog.doc_limits = crate::templates::DocLimits {
             max_pages: self.max_pages,
             max_image_pixels: self.max_image_pixels,
@@ -175,11 +175,6 @@ impl TemplateArgs {
             None => catalog,
         })
     }
-}
-
-/// The templates shipped in the source tree.
-pub fn builtin_templates_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("templates")
 }
 
 #[derive(Debug, Args)]

@@ -112,30 +112,25 @@ impl Default for Catalog {
 }
 
 impl Catalog {
-    /// Reads and compiles the templates in `dir`. A missing directory is an
-    /// empty catalog; an unreadable directory or a template with a syntax
-    /// error is an error (the service should not start half-configured).
+    /// Reads and compiles the templates in `dir`. An unreadable or missing
+    /// directory or a template with a syntax error is an error (the service
+    /// should not start half-configured).
     pub fn load(dir: &Path) -> Result<Catalog, CatalogError> {
         Self::load_with(dir, TemplateLimits::default())
     }
 
+    /// [`Catalog::load`] with the given template limits.
     pub fn load_with(dir: &Path, limits: TemplateLimits) -> Result<Catalog, CatalogError> {
         let io_err = |source| CatalogError::Io {
             path: dir.display().to_string(),
             source,
         };
-        let mut env = template::environment(limits);
-        let mut infos = BTreeMap::new();
-        let entries = match std::fs::read_dir(dir) {
-            Ok(entries) => entries,
-            Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(Catalog::default()),
-            Err(err) => return Err(io_err(err)),
-        };
         let mut paths = Vec::new();
-        for entry in entries {
+        for entry in std::fs::read_dir(dir).map_err(io_err)? {
             paths.push(entry.map_err(io_err)?.path());
         }
         paths.sort();
+        let mut templates = Vec::new();
         for path in paths {
             let Some(name) = path
                 .file_stem()
@@ -146,6 +141,40 @@ impl Catalog {
                 continue;
             };
             let source = std::fs::read_to_string(&path).map_err(io_err)?;
+            let meta = match std::fs::read(dir.join(format!("{name}.json"))) {
+                Ok(bytes) => Some(bytes),
+                Err(e) if e.kind() == io::ErrorKind::NotFound => None,
+                Err(e) => {
+                    return Err(CatalogError::Meta {
+                        name,
+                        message: e.to_string(),
+                    });
+                }
+            };
+            let info = template_info(&name, meta.as_deref(), |rel| std::fs::read(dir.join(rel)))?;
+            templates.push((name, source, info));
+        }
+        Self::compile(templates, limits)
+    }
+
+    /// The templates built into the binary (`templates/` of the source
+    /// tree, with the sample data from `samples/`).
+    pub fn builtin(limits: TemplateLimits) -> Result<Catalog, CatalogError> {
+        let mut templates = Vec::new();
+        for (name, source, meta, sample) in BUILTIN {
+            let info = template_info(name, Some(meta.as_bytes()), |_| Ok(sample.as_bytes().to_vec()))?;
+            templates.push(((*name).to_owned(), (*source).to_owned(), info));
+        }
+        Self::compile(templates, limits)
+    }
+
+    fn compile(
+        templates: Vec<(String, String, TemplateInfo)>,
+        limits: TemplateLimits,
+    ) -> Result<Catalog, CatalogError> {
+        let mut env = template::environment(limits);
+        let mut infos = BTreeMap::new();
+        for (name, source, info) in templates {
             template::check_syntax(&env, &name, &source).map_err(|error| {
                 CatalogError::Template {
                     name: name.clone(),
@@ -157,7 +186,6 @@ impl Catalog {
                     name: name.clone(),
                     error: template::locate(&e, None),
                 })?;
-            let info = read_meta(dir, &name)?;
             infos.insert(name, Arc::new(info));
         }
         Ok(Catalog {
@@ -224,7 +252,8 @@ impl Catalog {
     /// Finds where in a template the markup at (`line`, `column`) of its
     /// output came from, by rendering again while recording output spans.
     /// `inline` is the job's `template_source`, if that is the template.
-    /// Returns the 1-based line and column in the template.
+    /// Returns the 1-based line and column in the template. For more than
+    /// one position, [`Catalog::tracer`] renders once for all of them.
     pub fn trace(
         &self,
         name: &str,
@@ -233,6 +262,21 @@ impl Catalog {
         line: u32,
         column: u32,
     ) -> Option<(u32, u32)> {
+        self.tracer(name, inline, data)?.locate(line, column)
+    }
+
+    /// Renders a template again while recording output spans, so that
+    /// [`Tracer::locate`] can tell where in the template any position of
+    /// the markup came from. One render serves every position: a render
+    /// per position would let one template with many markup errors cost
+    /// a hundred renders, each up to the fuel limit. `None` if the template
+    /// does not render.
+    pub fn tracer(
+        &self,
+        name: &str,
+        inline: Option<&str>,
+        data: &serde_json::Value,
+    ) -> Option<Tracer> {
         let mut env = (*self.env).clone();
         if let Some(source) = inline {
             env.add_template_owned(name.to_string(), source.to_string())
@@ -241,7 +285,37 @@ impl Catalog {
         let template = env.get_template(name).ok()?;
         let ctx = minijinja::Value::from(minijinja::value::Serde(data));
         let (output, spans) = template.render_with_spans(ctx).ok()?;
-        let offset = byte_offset(&output, line, column)?;
+        let line_starts = std::iter::once(0)
+            .chain(output.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        Some(Tracer {
+            name: name.to_string(),
+            source: template.source().to_string(),
+            output,
+            line_starts,
+            spans,
+        })
+    }
+}
+
+/// A template's output with the spans of the template it came from; see
+/// [`Catalog::tracer`].
+pub struct Tracer {
+    name: String,
+    source: String,
+    output: String,
+    /// Byte offset of the start of every line of `output`.
+    line_starts: Vec<usize>,
+    spans: Vec<minijinja::OutputSpan>,
+}
+
+impl Tracer {
+    /// The 1-based line and column in the template that wrote the markup at
+    /// (`line`, `column`) of the output (1-based, column in characters).
+    pub fn locate(&self, line: u32, column: u32) -> Option<(u32, u32)> {
+        let offset = self.byte_offset(line, column)?;
+        let name = self.name.as_str();
+        let spans = &self.spans;
         let span = spans
             .iter()
             .filter(|s| s.name() == name && s.output_range().start <= offset)
@@ -252,7 +326,7 @@ impl Catalog {
                     .rev()
                     .find(|s| s.name() == name && s.output_range().start <= offset)
             })?;
-        let source = template.source();
+        let source = &self.source;
         let at = match span.kind() {
             minijinja::OutputSpanKind::Raw => {
                 span.source_range().start + (offset - span.output_range().start)
@@ -263,6 +337,17 @@ impl Catalog {
         let line = before.matches('\n').count() as u32 + 1;
         let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) as u32 + 1;
         Some((line, column))
+    }
+
+    /// Byte offset of a 1-based line and character column in the output.
+    fn byte_offset(&self, line: u32, column: u32) -> Option<usize> {
+        let start = *self.line_starts.get((line.max(1) - 1) as usize)?;
+        let rest = &self.output[start..];
+        let col = rest
+            .char_indices()
+            .nth(column.saturating_sub(1) as usize)
+            .map_or(rest.len(), |(i, _)| i);
+        Some(start + col)
     }
 }
 
@@ -276,25 +361,51 @@ struct Meta {
     sample_job: Option<String>,
 }
 
-fn read_meta(dir: &Path, name: &str) -> Result<TemplateInfo, CatalogError> {
+/// The built-in templates: name, markup, description file, sample job.
+const BUILTIN: [(&str, &str, &str, &str); 3] = [
+    (
+        "invoice",
+        include_str!("../templates/invoice.xml"),
+        include_str!("../templates/invoice.json"),
+        include_str!("../samples/pdf-invoice.json"),
+    ),
+    (
+        "letter",
+        include_str!("../templates/letter.xml"),
+        include_str!("../templates/letter.json"),
+        include_str!("../samples/pdf-letter.json"),
+    ),
+    (
+        "report",
+        include_str!("../templates/report.xml"),
+        include_str!("../templates/report.json"),
+        include_str!("../samples/pdf-report.json"),
+    ),
+];
+
+/// What the catalog tells about a template, from its description file
+/// (`NAME.json`, if any) and the sample job it names, read by `read_sample`
+/// (given the path as written in the description).
+fn template_info(
+    name: &str,
+    meta: Option<&[u8]>,
+    read_sample: impl Fn(&str) -> io::Result<Vec<u8>>,
+) -> Result<TemplateInfo, CatalogError> {
     let meta_err = |message: String| CatalogError::Meta {
         name: name.to_string(),
         message,
     };
-    let path = dir.join(format!("{name}.json"));
-    let meta: Meta = match std::fs::read(&path) {
-        Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| meta_err(e.to_string()))?,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Meta {
+    let meta: Meta = match meta {
+        Some(bytes) => serde_json::from_slice(bytes).map_err(|e| meta_err(e.to_string()))?,
+        None => Meta {
             description: String::new(),
             formats: vec!["pdf".into()],
             sample_job: None,
         },
-        Err(e) => return Err(meta_err(e.to_string())),
     };
     let sample_data = match &meta.sample_job {
         Some(rel) => {
-            let bytes = std::fs::read(dir.join(rel))
-                .map_err(|e| meta_err(format!("sample job {rel}: {e}")))?;
+            let bytes = read_sample(rel).map_err(|e| meta_err(format!("sample job {rel}: {e}")))?;
             let job: serde_json::Value = serde_json::from_slice(&bytes)
                 .map_err(|e| meta_err(format!("sample job {rel}: {e}")))?;
             job.get("data").cloned()
@@ -311,19 +422,4 @@ fn read_meta(dir: &Path, name: &str) -> Result<TemplateInfo, CatalogError> {
         },
         sample_data,
     })
-}
-
-/// Byte offset of a 1-based line and character column in `text`.
-fn byte_offset(text: &str, line: u32, column: u32) -> Option<usize> {
-    let start = if line <= 1 {
-        0
-    } else {
-        text.match_indices('\n').nth(line as usize - 2)?.0 + 1
-    };
-    let rest = &text[start..];
-    let col = rest
-        .char_indices()
-        .nth(column.saturating_sub(1) as usize)
-        .map_or(rest.len(), |(i, _)| i);
-    Some(start + col)
 }

@@ -140,11 +140,17 @@ impl DocJob {
                 _ => ("template_source", self.inline_source()),
             };
             let mut seen = std::collections::HashSet::new();
+            // Rendered again once, at the first problem in the markup, for
+            // all of them (up to MAX_REPORTED_ERRORS).
+            let mut tracer = None;
             errs.into_iter()
                 .map(|e| match e.loc {
                     Loc::Markup { line, column } => {
                         // Point at the template line that wrote the markup.
-                        let traced = self.templates.trace(name, inline, &self.data, line, column);
+                        let traced = tracer
+                            .get_or_insert_with(|| self.templates.tracer(name, inline, &self.data))
+                            .as_ref()
+                            .and_then(|t| t.locate(line, column));
                         let (line, column) = traced.unwrap_or((line, column));
                         let mut err = FieldError::new(
                             pointer,

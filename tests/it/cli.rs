@@ -241,3 +241,46 @@ fn a_long_table_stops_at_the_render_timeout() {
     assert!(elapsed < std::time::Duration::from_secs(60), "{elapsed:?}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The built-in templates are compiled in: the binary renders them from any
+/// working directory. A templates directory that is named but missing
+/// stops the command instead of leaving an empty catalog.
+#[test]
+fn builtin_templates_need_no_files_and_a_missing_directory_is_an_error() {
+    let dir = temp_dir("elsewhere");
+    let job = std::fs::read(repo_path("samples/pdf-invoice.json")).expect("sample");
+    let run = Command::new(env!("CARGO_BIN_EXE_docsmith"))
+        .args(["render", "-", "-o", "invoice.pdf"])
+        .current_dir(&dir)
+        .env_remove("DOCSMITH_TEMPLATES_DIR")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write;
+            child.stdin.take().expect("stdin").write_all(&job)?;
+            child.wait_with_output()
+        })
+        .expect("docsmith runs");
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let pdf = std::fs::read(dir.join("invoice.pdf")).expect("written");
+    assert!(pdf.starts_with(b"%PDF-"));
+
+    let missing = dir.join("no-such-templates");
+    let path = repo_path("samples/pdf-invoice.json");
+    let run = docsmith(
+        &[
+            "render",
+            path.to_str().expect("utf-8"),
+            "--templates-dir",
+            missing.to_str().expect("utf-8"),
+            "-o",
+            "-",
+        ],
+        None,
+    );
+    assert!(!run.status.success());
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(stderr.contains("no-such-templates"), "{stderr}");
+}
