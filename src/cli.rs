@@ -36,6 +36,8 @@ pub enum Command {
     Render(RenderArgs),
     /// Check a job file and list every problem in it.
     Validate(ValidateArgs),
+    /// List the templates, or print one's sample job (a starting point).
+    Templates(TemplatesArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -205,6 +207,18 @@ pub struct RenderArgs {
 pub struct ValidateArgs {
     /// The job file (JSON); `-` reads standard input.
     pub job: PathBuf,
+    /// A file the job refers to as `file:NAME`, given as NAME=PATH (repeatable).
+    #[arg(long = "file", value_name = "NAME=PATH", value_parser = parse_file_arg)]
+    pub files: Vec<(String, PathBuf)>,
+    #[command(flatten)]
+    pub templates: TemplateArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct TemplatesArgs {
+    /// Print this template's sample job (JSON, ready for `docsmith render`)
+    /// instead of the list.
+    pub name: Option<String>,
     #[command(flatten)]
     pub templates: TemplateArgs,
 }
@@ -216,6 +230,7 @@ pub fn main() -> ExitCode {
         Command::Serve(args) => serve(args),
         Command::Render(args) => render_command(args),
         Command::Validate(args) => validate_command(args),
+        Command::Templates(args) => templates_command(args),
     }
 }
 
@@ -348,36 +363,107 @@ fn load_job(path: &Path, templates: &TemplateArgs) -> Result<job::Job, ExitCode>
         })
 }
 
+/// The files named by `--file NAME=PATH`, read.
+fn read_files(args: &[(String, PathBuf)]) -> Result<crate::doc::Files, ExitCode> {
+    let mut files = crate::doc::Files::new();
+    for (name, path) in args {
+        let bytes = std::fs::read(path).map_err(|err| {
+            eprintln!("docsmith: --file {name}={}: {err}", path.display());
+            ExitCode::from(EXIT_INVALID)
+        })?;
+        files.insert(name.clone(), bytes.into());
+    }
+    Ok(files)
+}
+
+fn templates_command(args: TemplatesArgs) -> ExitCode {
+    let catalog = match args.templates.load() {
+        Ok(catalog) => catalog,
+        Err(err) => {
+            eprintln!("docsmith: cannot read the templates: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    // Written whole; a reader that stops early (`| head`) is no error.
+    let mut out = String::new();
+    let Some(name) = args.name else {
+        let width = catalog.names().map(str::len).max().unwrap_or(0);
+        for info in catalog.infos() {
+            out.push_str(&format!(
+                "{:width$}  {:9}  {}\n",
+                info.name,
+                info.formats.join(","),
+                info.description
+            ));
+        }
+        let _ = std::io::stdout().write_all(out.as_bytes());
+        return ExitCode::SUCCESS;
+    };
+    let Some(info) = catalog.infos().find(|i| i.name == name) else {
+        let known: Vec<&str> = catalog.names().collect();
+        eprintln!(
+            "docsmith: no template {name:?}; there are: {}",
+            known.join(", ")
+        );
+        return ExitCode::from(EXIT_INVALID);
+    };
+    #[derive(serde::Serialize)]
+    struct SampleJob<'a> {
+        format: &'a str,
+        template: &'a str,
+        data: &'a serde_json::Value,
+    }
+    let empty = serde_json::json!({});
+    let job = SampleJob {
+        format: info.formats.first().map_or("pdf", String::as_str),
+        template: &info.name,
+        data: info.sample_data.as_ref().unwrap_or(&empty),
+    };
+    match serde_json::to_string_pretty(&job) {
+        Ok(text) => {
+            out.push_str(&text);
+            out.push('\n');
+            let _ = std::io::stdout().write_all(out.as_bytes());
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            eprintln!("docsmith: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
 fn validate_command(args: ValidateArgs) -> ExitCode {
-    match load_job(&args.job, &args.templates) {
-        Ok(job) => match job.check_document() {
-            Ok(()) => {
-                println!("valid {} job ({})", job.format, job.filename);
-                ExitCode::SUCCESS
-            }
-            Err(errors) => {
-                eprintln!("{}", job::JobError::Invalid(errors));
-                ExitCode::from(EXIT_INVALID)
-            }
-        },
-        Err(code) => code,
+    let files = match read_files(&args.files) {
+        Ok(files) => files,
+        Err(code) => return code,
+    };
+    let mut job = match load_job(&args.job, &args.templates) {
+        Ok(job) => job,
+        Err(code) => return code,
+    };
+    if let Err(errors) = job.attach(files) {
+        eprintln!("docsmith: {}", job::JobError::Invalid(errors));
+        return ExitCode::from(EXIT_INVALID);
+    }
+    match job.check_document() {
+        Ok(()) => {
+            println!("valid {} job ({})", job.format, job.filename);
+            ExitCode::SUCCESS
+        }
+        Err(errors) => {
+            eprintln!("{}", job::JobError::Invalid(errors));
+            ExitCode::from(EXIT_INVALID)
+        }
     }
 }
 
 fn render_command(args: RenderArgs) -> ExitCode {
     let started = Instant::now();
-    let mut files = crate::doc::Files::new();
-    for (name, path) in &args.files {
-        match std::fs::read(path) {
-            Ok(bytes) => {
-                files.insert(name.clone(), bytes.into());
-            }
-            Err(err) => {
-                eprintln!("docsmith: --file {name}={}: {err}", path.display());
-                return ExitCode::from(EXIT_INVALID);
-            }
-        }
-    }
+    let files = match read_files(&args.files) {
+        Ok(files) => files,
+        Err(code) => return code,
+    };
     let mut job = match load_job(&args.job, &args.templates) {
         Ok(job) => job,
         Err(code) => return code,

@@ -263,7 +263,11 @@ fn builtin_templates_need_no_files_and_a_missing_directory_is_an_error() {
             child.wait_with_output()
         })
         .expect("docsmith runs");
-    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
     let pdf = std::fs::read(dir.join("invoice.pdf")).expect("written");
     assert!(pdf.starts_with(b"%PDF-"));
 
@@ -283,4 +287,61 @@ fn builtin_templates_need_no_files_and_a_missing_directory_is_an_error() {
     assert!(!run.status.success());
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert!(stderr.contains("no-such-templates"), "{stderr}");
+}
+
+#[test]
+fn templates_lists_the_catalog_and_prints_a_sample_job_that_renders() {
+    let run = docsmith(&["templates"], None);
+    assert!(run.status.success());
+    let list = String::from_utf8_lossy(&run.stdout);
+    let names: Vec<&str> = list
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    assert_eq!(names, ["invoice", "letter", "report"], "{list}");
+    assert!(list.contains("pdf,docx"), "{list}");
+
+    let run = docsmith(&["templates", "invoice"], None);
+    assert!(run.status.success());
+    let job: serde_json::Value = serde_json::from_slice(&run.stdout).expect("a JSON job");
+    assert_eq!(job["template"], "invoice");
+    assert_eq!(job["data"], sample("pdf-invoice.json")["data"]);
+    // The printed job renders as it is.
+    let run = docsmith(&["render", "-", "-o", "-", "-q"], Some(&run.stdout));
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert!(run.stdout.starts_with(b"%PDF-"));
+
+    let run = docsmith(&["templates", "invoce"], None);
+    assert_eq!(run.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&run.stderr).contains("invoice, letter, report"));
+}
+
+#[test]
+fn validate_reads_files_named_on_the_command_line() {
+    let dir = temp_dir("validate-files");
+    let png = dir.join("logo.png");
+    image::RgbImage::from_pixel(4, 4, image::Rgb([200, 30, 30]))
+        .save(&png)
+        .expect("png written");
+    let job = dir.join("job.json");
+    std::fs::write(
+        &job,
+        json!({"format": "pdf", "template_source": "<document><img src=\"file:logo\" width=\"20pt\"/></document>"})
+            .to_string(),
+    )
+    .expect("job written");
+    let job = job.to_str().expect("utf-8");
+    let without = docsmith(&["validate", job], None);
+    assert_eq!(without.status.code(), Some(2));
+    let with = format!("logo={}", png.to_str().expect("utf-8"));
+    let run = docsmith(&["validate", job, "--file", &with], None);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
 }
