@@ -1,13 +1,23 @@
 //! The OpenAPI 3.1 document, generated from the handlers and wire types, and
 //! the interactive page at `/docs` that reads it.
+//!
+//! `scripts/api_fuzz.sh` runs schemathesis against a live server with this
+//! document: every response must match it, and the request schemas must be
+//! no stricter than the server.
+
+mod jobs;
+
+use std::sync::OnceLock;
 
 use axum::http::{HeaderValue, header};
 use axum::response::{Html, IntoResponse, Response};
-use utoipa::OpenApi;
+use utoipa::openapi::RefOr;
+use utoipa::{Modify, OpenApi, ToSchema};
 
 use crate::format::Format;
 use crate::job::JobRequest;
 use crate::problem::{FieldError, Problem};
+use jobs::JobSchemas;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -30,6 +40,7 @@ Errors are RFC 9457 problem documents whose `errors[]` point into the job with J
     ),
     components(schemas(JobRequest, Problem, FieldError, Format, super::Validation, super::Health, super::Readiness,
         super::templates::TemplateList, crate::templates::TemplateInfo)),
+    modifiers(&JobSchemas, &RequestIds, &KeySecurity),
     tags(
         (name = "render", description = "Render and validate jobs"),
         (name = "images", description = "Convert, resize and compress uploaded images"),
@@ -39,14 +50,111 @@ Errors are RFC 9457 problem documents whose `errors[]` point into the job with J
 )]
 pub struct ApiDoc;
 
+/// The bytes of a document, an image or an archive, for response bodies.
+pub struct Binary;
+
+impl utoipa::PartialSchema for Binary {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Binary)))
+            .description(Some("The bytes of the file"))
+            .into()
+    }
+}
+
+impl ToSchema for Binary {}
+
+/// Every response carries `X-Request-Id` (the `observe` middleware).
+struct RequestIds;
+
+impl Modify for RequestIds {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::HeaderBuilder;
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        let header = HeaderBuilder::new()
+            .schema(Some(
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .min_length(Some(1))
+                    .max_length(Some(128)),
+            ))
+            .description(Some(
+                "The request's id: the client's own `X-Request-Id` (up to 128 printable ASCII characters) echoed, or a new UUID. The log lines of the request carry it.",
+            ))
+            .build();
+        for item in doc.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for operation in operations.into_iter().flatten() {
+                for response in operation.responses.responses.values_mut() {
+                    if let RefOr::T(response) = response {
+                        response
+                            .headers
+                            .insert("X-Request-Id".to_owned(), header.clone().into());
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The API keys of `/v1/*`: needed only when the service has keys
+/// (`--api-keys`, `--api-keys-file`), so each route also lists the empty
+/// requirement (open).
+struct KeySecurity;
+
+impl Modify for KeySecurity {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{
+            ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
+        };
+        let with_keys = "Needed only when the service is started with API keys (`--api-keys`, `--api-keys-file`); then 401 without a known key, 403 for a key not allowed the route.";
+        let bearer = HttpBuilder::new()
+            .scheme(HttpAuthScheme::Bearer)
+            .description(Some(format!("`Authorization: Bearer KEY`. {with_keys}")))
+            .build();
+        let mut header = ApiKeyValue::new("X-API-Key");
+        header.description = Some(format!("`X-API-Key: KEY`, the same keys. {with_keys}"));
+        if let Some(components) = doc.components.as_mut() {
+            components.add_security_scheme("bearer", SecurityScheme::Http(bearer));
+            components
+                .add_security_scheme("api_key", SecurityScheme::ApiKey(ApiKey::Header(header)));
+        }
+        let none: [&str; 0] = [];
+        let requirements = vec![
+            SecurityRequirement::default(),
+            SecurityRequirement::new("bearer", none),
+            SecurityRequirement::new("api_key", none),
+        ];
+        for (path, item) in doc.paths.paths.iter_mut() {
+            if !path.starts_with("/v1/") {
+                continue;
+            }
+            for operation in [&mut item.get, &mut item.post].into_iter().flatten() {
+                operation.security = Some(requirements.clone());
+            }
+        }
+    }
+}
+
 /// This OpenAPI document.
 #[utoipa::path(get, path = "/openapi.json", tag = "operations",
-    responses((status = 200, description = "OpenAPI 3.1 document", content_type = "application/json")))]
+    responses((status = 200, description = "OpenAPI 3.1 document", body = Object, content_type = "application/json")))]
 pub async fn openapi_json() -> Response {
-    let body = ApiDoc::openapi()
-        .to_pretty_json()
-        .unwrap_or_else(|_| "{}".to_owned());
-    let mut response = body.into_response();
+    static BODY: OnceLock<String> = OnceLock::new();
+    let body = BODY.get_or_init(|| {
+        ApiDoc::openapi()
+            .to_pretty_json()
+            .unwrap_or_else(|_| "{}".to_owned())
+    });
+    let mut response = body.clone().into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),

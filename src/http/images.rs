@@ -55,8 +55,13 @@ struct Upload {
     request_body(content = String, description = "multipart/form-data: image files (any part name, conventionally `files`) plus form fields `width`, `height`, `fit` (inside|cover|fill|exact), `gravity`, `background` (#rrggbb[aa]), `upscale`, `filter`, `format` (jpeg|png|webp|avif), `quality`, `progressive`, `lossless`, `optimize` (PNG 0–6), `effort`, `icc` (keep|srgb), `strip_metadata`, `auto_orient`, `all_or_nothing`", content_type = "multipart/form-data"),
     responses(
         (status = 200, description = "One file: the converted image. Several: a ZIP with one entry per input plus manifest.json (per-file sizes, formats and errors)",
+         headers(("Content-Disposition" = String, description = "`attachment; filename=\"…\"`: the upload's name with the new extension, or `images.zip`")),
          content(
-            (Vec<u8> = "image/jpeg"), (Vec<u8> = "image/png"), (Vec<u8> = "image/webp"), (Vec<u8> = "image/avif"), (Vec<u8> = "application/zip"),
+            (super::docs::Binary = "image/jpeg"),
+            (super::docs::Binary = "image/png"),
+            (super::docs::Binary = "image/webp"),
+            (super::docs::Binary = "image/avif"),
+            (super::docs::Binary = "application/zip"),
          )),
         super::problem::RenderProblems,
     )
@@ -65,6 +70,7 @@ pub async fn convert(State(state): State<Arc<AppState>>, request: Request) -> Re
     let deadline = Instant::now() + state.config.job_timeout;
     // Uploads are large: a full pool turns them away before they are read.
     if !state.pool.has_room() {
+        discard_upload(request).await;
         return super::render::overloaded(
             &state,
             "queue_full",
@@ -281,4 +287,27 @@ fn flag(text: &str) -> Option<bool> {
         "false" | "0" | "off" | "no" => Some(false),
         _ => None,
     }
+}
+
+/// Upload bytes read and dropped before a 503, and for how long at most.
+const DISCARD_BYTES: usize = 1024 * 1024;
+const DISCARD_TIME: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Reads and drops the start of an upload that is turned away. Closing a
+/// connection with request bytes still unread makes the kernel reset it,
+/// and a client still sending may then lose the 503 before it reads it; a
+/// small upload read to its end keeps the answer (and the connection).
+async fn discard_upload(request: Request) {
+    use http_body_util::BodyExt;
+    let mut body = request.into_body();
+    let mut read = 0;
+    let drain = async {
+        while read < DISCARD_BYTES {
+            match body.frame().await {
+                Some(Ok(frame)) => read += frame.data_ref().map_or(0, |d| d.len()),
+                Some(Err(_)) | None => break,
+            }
+        }
+    };
+    let _ = tokio::time::timeout(DISCARD_TIME, drain).await;
 }

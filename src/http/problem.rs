@@ -77,68 +77,120 @@ impl From<JobError> for Problem {
     }
 }
 
-/// The problem responses every job route can give, for the OpenAPI document.
-pub struct JobProblems;
-
-/// Only the render route queues and runs jobs, so only it answers these.
+/// The problem responses of the job routes (render, validate, images), for
+/// the OpenAPI document: they all run work on the pool.
 pub struct RenderProblems;
 
-const JOB_PROBLEMS: &[(u16, &str)] = &[
-    (
-        400,
-        "Malformed JSON (with line and column) or a broken multipart body",
-    ),
-    (
+/// The problem responses of the template routes: only a configured API key
+/// can turn a request away there.
+pub struct KeyProblems;
+
+/// One documented problem response: its status, what it means, and whether
+/// it carries `Retry-After`.
+struct Documented(u16, &'static str, bool);
+
+const KEY_PROBLEMS: &[Documented] = &[
+    Documented(
         401,
         "API keys are configured and the request has no known key",
+        false,
     ),
-    (403, "The API key may not call this route"),
-    (404, "Unknown template"),
-    (408, "The request body did not arrive within --body-timeout"),
-    (413, "Body too large"),
-    (415, "Unsupported Content-Type"),
-    (422, "Invalid job: every problem with its JSON pointer"),
-    (
+    Documented(403, "The API key may not call this route", false),
+    Documented(
         429,
         "The API key is at its concurrency limit: retry after `Retry-After` seconds",
+        true,
     ),
 ];
 
-const RENDER_PROBLEMS: &[(u16, &str)] = &[
-    (503, "Over capacity: retry after `Retry-After` seconds"),
-    (504, "The job ran past its time limit"),
+const JOB_PROBLEMS: &[Documented] = &[
+    Documented(
+        400,
+        "Malformed JSON (with line and column) or a broken multipart body",
+        false,
+    ),
+    Documented(404, "Unknown template", false),
+    Documented(
+        408,
+        "The request body did not arrive within --body-timeout",
+        false,
+    ),
+    Documented(
+        413,
+        "Body larger than --max-body (--max-upload for images)",
+        false,
+    ),
+    Documented(
+        415,
+        "Content-Type is not application/json or multipart/form-data",
+        false,
+    ),
+    Documented(
+        422,
+        "Invalid job: every problem with its JSON pointer",
+        false,
+    ),
+    Documented(
+        500,
+        "A bug: the body carries no internals, the log has them with the request id",
+        false,
+    ),
 ];
 
-fn problem_responses(
-    list: &[(u16, &str)],
-) -> std::collections::BTreeMap<String, utoipa::openapi::RefOr<utoipa::openapi::Response>> {
-    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
-    list.iter()
-        .map(|(status, description)| {
+const RENDER_PROBLEMS: &[Documented] = &[
+    Documented(
+        503,
+        "Over capacity (queue full, or no worker before the deadline): retry after `Retry-After` seconds",
+        true,
+    ),
+    Documented(
+        504,
+        "The job ran past --job-timeout and was cancelled",
+        false,
+    ),
+];
+
+type Responses =
+    std::collections::BTreeMap<String, utoipa::openapi::RefOr<utoipa::openapi::Response>>;
+
+fn problem_responses(lists: &[&[Documented]]) -> Responses {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    use utoipa::openapi::{ContentBuilder, HeaderBuilder, Ref, ResponseBuilder};
+    lists
+        .iter()
+        .flat_map(|list| list.iter())
+        .map(|Documented(status, description, retry_after)| {
             let content = ContentBuilder::new()
                 .schema(Some(Ref::from_schema_name("Problem")))
                 .build();
-            let response = ResponseBuilder::new()
+            let mut response = ResponseBuilder::new()
                 .description(*description)
-                .content(PROBLEM_JSON, content)
-                .build();
-            (status.to_string(), response.into())
+                .content(PROBLEM_JSON, content);
+            if *retry_after {
+                let seconds = ObjectBuilder::new()
+                    .schema_type(Type::Integer)
+                    .minimum(Some(0));
+                response = response.header(
+                    "Retry-After",
+                    HeaderBuilder::new()
+                        .schema(Some(seconds))
+                        .description(Some("Seconds after which a retry may succeed"))
+                        .build(),
+                );
+            }
+            (status.to_string(), response.build().into())
         })
         .collect()
 }
 
-impl utoipa::IntoResponses for JobProblems {
-    fn responses()
-    -> std::collections::BTreeMap<String, utoipa::openapi::RefOr<utoipa::openapi::Response>> {
-        problem_responses(JOB_PROBLEMS)
+impl utoipa::IntoResponses for KeyProblems {
+    fn responses() -> Responses {
+        problem_responses(&[KEY_PROBLEMS])
     }
 }
 
 impl utoipa::IntoResponses for RenderProblems {
-    fn responses()
-    -> std::collections::BTreeMap<String, utoipa::openapi::RefOr<utoipa::openapi::Response>> {
-        let mut all = problem_responses(JOB_PROBLEMS);
-        all.extend(problem_responses(RENDER_PROBLEMS));
-        all
+    fn responses() -> Responses {
+        problem_responses(&[KEY_PROBLEMS, JOB_PROBLEMS, RENDER_PROBLEMS])
     }
 }

@@ -196,25 +196,20 @@ pub struct Validation {
     request_body(content = crate::job::JobRequest, description = "A job (JSON), or multipart/form-data with a `job` part", content_type = "application/json"),
     responses(
         (status = 200, description = "The job is valid", body = Validation),
-        super::problem::JobProblems,
+        super::problem::RenderProblems,
     )
 )]
 pub async fn validate(State(state): State<Arc<AppState>>, request: Request) -> Response {
+    let deadline = Instant::now() + state.config.job_timeout;
     match read_job(&state, request).await {
         Ok((mut job, uploads)) => {
             if let Err(errors) = job.attach(uploads) {
                 return Problem::invalid_job(errors).into_response();
             }
             let label = FormatLabel(job.format.as_str());
-            // Rendering a template is CPU work: keep it off the executor.
-            let (job, checked) = match tokio::task::spawn_blocking(move || {
-                let checked = job.check_document();
-                (job, checked)
-            })
-            .await
-            {
+            let (job, checked) = match check_on_pool(&state, job, deadline).await {
                 Ok(result) => result,
-                Err(_) => return Problem::internal().into_response(),
+                Err(response) => return *response,
             };
             if let Err(errors) = checked {
                 return Problem::invalid_job(errors).into_response();
@@ -232,17 +227,80 @@ pub async fn validate(State(state): State<Arc<AppState>>, request: Request) -> R
     }
 }
 
+/// Runs a job's document checks (rendering its templates, reading their
+/// markup) on the worker pool, like a render: CPU work counted against the
+/// same workers and queue (503 when full) and the job's deadline (504).
+async fn check_on_pool(
+    state: &AppState,
+    job: Job,
+    deadline: Instant,
+) -> Result<(Job, Result<(), Vec<FieldError>>), Box<Response>> {
+    if Instant::now() >= deadline {
+        // Reading the job used up its time.
+        return Err(Box::new(timed_out()));
+    }
+    let cancel = CancelToken::new();
+    let guard = CancelOnDrop(cancel.clone());
+    let ctx = RenderCtx::new(cancel, Some(deadline));
+    let started = Arc::new(AtomicBool::new(false));
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let task = {
+        let started = Arc::clone(&started);
+        let span = tracing::Span::current();
+        Box::new(move || {
+            let _span = span.enter();
+            started.store(true, Ordering::SeqCst);
+            if ctx.check().is_err() {
+                return;
+            }
+            let checked = job.check_document_in(&ctx);
+            let _ = tx.send((job, checked));
+        })
+    };
+    if let Err(Rejected::QueueFull) = state.pool.try_submit(task) {
+        return Err(Box::new(overloaded(
+            state,
+            "queue_full",
+            "all workers are busy and the queue is full",
+        )));
+    }
+    match tokio::time::timeout_at(deadline.into(), rx).await {
+        Ok(Ok(result)) => Ok(result),
+        Ok(Err(_)) => {
+            tracing::error!("a validation ended without an answer");
+            Err(Box::new(Problem::internal().into_response()))
+        }
+        Err(_elapsed) => {
+            guard.0.cancel();
+            if started.load(Ordering::SeqCst) {
+                Err(Box::new(timed_out()))
+            } else {
+                Err(Box::new(overloaded(
+                    state,
+                    "queue_timeout",
+                    "the job waited for a worker until its time limit",
+                )))
+            }
+        }
+    }
+}
+
 /// Render a job and stream the document.
 #[utoipa::path(
     post, path = "/v1/render", tag = "render",
     request_body(content = crate::job::JobRequest, description = "A job (JSON), or multipart/form-data with a `job` part plus file parts", content_type = "application/json"),
     responses(
-        (status = 200, description = "The document, with Content-Type by format and Content-Disposition: attachment",
+        (status = 200, description = "The document, with Content-Type by format (an image job's by its output format) and Content-Disposition: attachment",
+         headers(("Content-Disposition" = String, description = "`attachment; filename=\"…\"`, plus `filename*=UTF-8''…` for a non-ASCII name")),
          content(
-            (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-            (Vec<u8> = "application/pdf"),
-            (Vec<u8> = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
-            (Vec<u8> = "application/zip"),
+            (super::docs::Binary = "application/pdf"),
+            (super::docs::Binary = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+            (super::docs::Binary = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            (super::docs::Binary = "image/jpeg"),
+            (super::docs::Binary = "image/png"),
+            (super::docs::Binary = "image/webp"),
+            (super::docs::Binary = "image/avif"),
+            (super::docs::Binary = "application/zip"),
          )),
         super::problem::RenderProblems,
     )

@@ -21,7 +21,10 @@ pub struct TemplateList {
 
 /// List the templates a job may name, with sample data that renders as is.
 #[utoipa::path(get, path = "/v1/templates", tag = "templates",
-    responses((status = 200, description = "Every template", body = TemplateList)))]
+    responses(
+        (status = 200, description = "Every template", body = TemplateList),
+        super::problem::KeyProblems,
+    ))]
 pub async fn list(State(state): State<Arc<AppState>>) -> Json<TemplateList> {
     Json(TemplateList {
         templates: state.templates.infos().cloned().collect(),
@@ -34,6 +37,7 @@ pub async fn list(State(state): State<Arc<AppState>>) -> Json<TemplateList> {
     responses(
         (status = 200, description = "The template", body = TemplateInfo),
         (status = 404, description = "No such template", body = Problem, content_type = "application/problem+json"),
+        super::problem::KeyProblems,
     ))]
 pub async fn get(
     State(state): State<Arc<AppState>>,

@@ -47,11 +47,21 @@ impl Job {
     /// rendering a document job's template and reading its markup. Layout
     /// and output are not run. Used by `/v1/validate` and `docsmith validate`.
     pub fn check_document(&self) -> Result<(), Vec<FieldError>> {
+        self.check_document_in(&crate::render_ctx::RenderCtx::default())
+    }
+
+    /// [`Job::check_document`] that stops between the entries of a zip job
+    /// once `ctx` is cancelled or past its deadline, with what it found so
+    /// far.
+    pub fn check_document_in(
+        &self,
+        ctx: &crate::render_ctx::RenderCtx,
+    ) -> Result<(), Vec<FieldError>> {
         match &self.body {
             JobBody::Pdf(doc_job) | JobBody::Docx(doc_job) => {
                 doc_job.document(&self.files).map(|_| ())
             }
-            JobBody::Zip(zip) => zip::check_documents(zip),
+            JobBody::Zip(zip) => zip::check_documents(zip, ctx),
             JobBody::Xlsx(_) | JobBody::Image(_) => Ok(()),
         }
     }

@@ -620,11 +620,17 @@ pub fn attach(zip: &mut ZipJob, files: &Files) -> Result<(), Vec<FieldError>> {
 
 /// The checks left to the worker, for `/v1/validate`: every nested document
 /// job's template is rendered and its markup read, every batch item's too.
-pub fn check_documents(zip: &ZipJob) -> Result<(), Vec<FieldError>> {
+pub fn check_documents(
+    zip: &ZipJob,
+    ctx: &crate::render_ctx::RenderCtx,
+) -> Result<(), Vec<FieldError>> {
     let mut errors = Vec::new();
     for entry in &zip.entries {
+        if ctx.check().is_err() {
+            break;
+        }
         if let Content::Job(job) = &entry.content
-            && let Err(errs) = job.check_document()
+            && let Err(errs) = job.check_document_in(ctx)
         {
             let prefix = format!("{}/job", entry.pointer);
             errors.extend(errs.into_iter().map(|e| prefixed(e, &prefix)));
@@ -632,10 +638,13 @@ pub fn check_documents(zip: &ZipJob) -> Result<(), Vec<FieldError>> {
     }
     if let Some(batch) = &zip.batch {
         for i in 0..batch.items.len() {
+            if ctx.check().is_err() {
+                break;
+            }
             let checked = batch
                 .item_job(i)
                 .map_err(|e| vec![e])
-                .and_then(|job| job.check_document());
+                .and_then(|job| job.check_document_in(ctx));
             if let Err(errs) = checked {
                 errors.extend(errs.into_iter().map(|e| item_error(e, i)));
             }

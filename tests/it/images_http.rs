@@ -251,3 +251,73 @@ async fn limits_on_files_and_pool() {
     drop(blocker);
     wait_idle(&state).await;
 }
+
+/// An upload turned away for a full pool is read to its end (up to 1 MiB)
+/// before the 503, so the client gets the answer and keeps its connection
+/// instead of a reset while it is still sending.
+#[tokio::test]
+async fn a_turned_away_upload_keeps_its_connection() {
+    use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+
+    let (base, state) = crate::http::serve_on_socket(ServiceConfig {
+        workers: 1,
+        queue_depth: 0,
+        ..test_config()
+    })
+    .await;
+    let blocker = block_worker(&state);
+    let addr = base.trim_start_matches("http://");
+    let stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let (read, mut write) = stream.into_split();
+    let mut read = BufReader::new(read);
+
+    // Reads one response: its status line and body.
+    async fn response(read: &mut BufReader<tokio::net::tcp::OwnedReadHalf>) -> (String, Vec<u8>) {
+        let mut status = String::new();
+        read.read_line(&mut status).await.expect("status line");
+        let mut length = 0;
+        loop {
+            let mut line = String::new();
+            read.read_line(&mut line).await.expect("header");
+            if line == "\r\n" {
+                break;
+            }
+            if let Some((name, value)) = line.split_once(':')
+                && name.eq_ignore_ascii_case("content-length")
+            {
+                length = value.trim().parse().expect("length");
+            }
+        }
+        let mut body = vec![0; length];
+        read.read_exact(&mut body).await.expect("body");
+        (status, body)
+    }
+
+    let boundary = "docsmith-test-boundary";
+    let mut body = format!(
+        "--{boundary}\r\ncontent-disposition: form-data; name=\"files\"; filename=\"a.png\"\r\ncontent-type: image/png\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend((0..300_000u32).map(|i| (i % 251) as u8));
+    body.extend(format!("\r\n--{boundary}--\r\n").bytes());
+    let head = format!(
+        "POST /v1/images HTTP/1.1\r\nhost: {addr}\r\ncontent-type: multipart/form-data; boundary={boundary}\r\ncontent-length: {}\r\n\r\n",
+        body.len()
+    );
+    write.write_all(head.as_bytes()).await.expect("head");
+    write.write_all(&body).await.expect("upload");
+    let (status, problem) = response(&mut read).await;
+    assert!(status.starts_with("HTTP/1.1 503"), "{status}");
+    let problem: Value = serde_json::from_slice(&problem).expect("problem JSON");
+    assert_eq!(problem["status"], 503);
+
+    // The same connection carries on.
+    write
+        .write_all(format!("GET /healthz HTTP/1.1\r\nhost: {addr}\r\n\r\n").as_bytes())
+        .await
+        .expect("second request");
+    let (status, _) = response(&mut read).await;
+    assert!(status.starts_with("HTTP/1.1 200"), "{status}");
+    drop(blocker);
+    wait_idle(&state).await;
+}

@@ -1575,3 +1575,53 @@ async fn validate_checks_every_entry_and_item() {
     assert_problem_first(&reply, 422);
     assert_eq!(reply.pointers(), ["/entries/0/job/entries/0/job/data/nope"]);
 }
+
+/// Validation renders every batch item's template: it runs on the worker
+/// pool under the job's deadline, like a render, not on threads of its own.
+#[tokio::test]
+async fn validation_takes_a_worker_and_keeps_the_deadline() {
+    // Each item's template writes 20,000 numbers: 500 of them take seconds.
+    let items: Vec<Value> = (0..500).map(|n| json!({"n": n})).collect();
+    let job = json!({"format": "zip", "batch": {
+        "path": "{{ n }}.pdf",
+        "job": {"format": "pdf", "template_source":
+            "<document><p>{% for i in range(20000) %}{{ i }} {% endfor %}</p></document>"},
+        "items": items,
+    }});
+    let config = ServiceConfig {
+        workers: 1,
+        queue_depth: 0,
+        job_timeout: std::time::Duration::from_millis(400),
+        ..test_config()
+    };
+    let state = state_with(config);
+
+    // No worker free: 503 at once.
+    let busy = block_worker(&state);
+    let reply = send(
+        &state,
+        post_json("/v1/validate", small_pdf_job().to_string()),
+    )
+    .await;
+    assert_problem(&reply, 503);
+    assert_eq!(reply.header("retry-after"), "1");
+    drop(busy);
+    wait_idle(&state).await;
+
+    // 504 at the deadline, and the worker stops with it.
+    let started = std::time::Instant::now();
+    let reply = send(&state, post_json("/v1/validate", job.to_string())).await;
+    assert_problem(&reply, 504);
+    wait_idle(&state).await;
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(3),
+        "the check stopped at its deadline ({:?})",
+        started.elapsed()
+    );
+
+    // With time enough the same pool validates a small job.
+    let mut small = small_pdf_job();
+    small["data"] = json!({"name": "Ada"});
+    let reply = send(&state, post_json("/v1/validate", small.to_string())).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.json());
+}
