@@ -162,7 +162,9 @@ impl Catalog {
     pub fn builtin(limits: TemplateLimits) -> Result<Catalog, CatalogError> {
         let mut templates = Vec::new();
         for (name, source, meta, sample) in BUILTIN {
-            let info = template_info(name, Some(meta.as_bytes()), |_| Ok(sample.as_bytes().to_vec()))?;
+            let info = template_info(name, Some(meta.as_bytes()), |_| {
+                Ok(sample.as_bytes().to_vec())
+            })?;
             templates.push(((*name).to_owned(), (*source).to_owned(), info));
         }
         Self::compile(templates, limits)
