@@ -286,28 +286,30 @@ impl Catalog {
         }
         let template = env.get_template(name).ok()?;
         let ctx = minijinja::Value::from(minijinja::value::Serde(data));
-        let (output, spans) = template.render_with_spans(ctx).ok()?;
-        let line_starts = std::iter::once(0)
-            .chain(output.match_indices('\n').map(|(i, _)| i + 1))
-            .collect();
+        let (output, mut spans) = template.render_with_spans(ctx).ok()?;
+        // Spans of included templates cannot be pointed at.
+        spans.retain(|s| s.name() == name);
+        let source = template.source().to_string();
         Some(Tracer {
-            name: name.to_string(),
-            source: template.source().to_string(),
+            output_index: TextIndex::new(&output),
+            source_index: TextIndex::new(&source),
             output,
-            line_starts,
+            source,
             spans,
         })
     }
 }
 
 /// A template's output with the spans of the template it came from; see
-/// [`Catalog::tracer`].
+/// [`Catalog::tracer`]. Each lookup costs the same however long the output
+/// and its lines are (up to 64 MiB, one line if the template likes), so a
+/// hundred errors cost no more than one.
 pub struct Tracer {
-    name: String,
     source: String,
+    source_index: TextIndex,
     output: String,
-    /// Byte offset of the start of every line of `output`.
-    line_starts: Vec<usize>,
+    output_index: TextIndex,
+    /// The template's own spans, in output order; they do not overlap.
     spans: Vec<minijinja::OutputSpan>,
 }
 
@@ -315,41 +317,85 @@ impl Tracer {
     /// The 1-based line and column in the template that wrote the markup at
     /// (`line`, `column`) of the output (1-based, column in characters).
     pub fn locate(&self, line: u32, column: u32) -> Option<(u32, u32)> {
-        let offset = self.byte_offset(line, column)?;
-        let name = self.name.as_str();
-        let spans = &self.spans;
-        let span = spans
-            .iter()
-            .filter(|s| s.name() == name && s.output_range().start <= offset)
-            .find(|s| s.output_range().contains(&offset))
-            .or_else(|| {
-                spans
-                    .iter()
-                    .rev()
-                    .find(|s| s.name() == name && s.output_range().start <= offset)
-            })?;
-        let source = &self.source;
+        let offset = self.output_index.byte_at(&self.output, line, column)?;
+        // The span holding `offset`, else the last one before it.
+        let after = self
+            .spans
+            .partition_point(|s| s.output_range().start <= offset);
+        let span = &self.spans[after.checked_sub(1)?];
         let at = match span.kind() {
             minijinja::OutputSpanKind::Raw => {
                 span.source_range().start + (offset - span.output_range().start)
             }
             _ => span.source_range().start,
         };
-        let before = source.get(..at.min(source.len()))?;
-        let line = before.matches('\n').count() as u32 + 1;
-        let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) as u32 + 1;
-        Some((line, column))
+        let at = at.min(self.source.len());
+        if !self.source.is_char_boundary(at) {
+            return None;
+        }
+        Some(self.source_index.position_of(&self.source, at))
+    }
+}
+
+/// Lines and characters of a text, indexed so that a 1-based (line,
+/// character column) position and a byte offset convert into each other
+/// without scanning from the start of a long line.
+struct TextIndex {
+    /// Character index of the start of every line.
+    line_starts: Vec<usize>,
+    /// Byte offset of every [`TextIndex::STEP`]-th character.
+    marks: Vec<usize>,
+    chars: usize,
+}
+
+impl TextIndex {
+    const STEP: usize = 4096;
+
+    fn new(text: &str) -> Self {
+        let mut line_starts = vec![0];
+        let mut marks = Vec::with_capacity(text.len() / Self::STEP + 1);
+        let mut chars = 0;
+        for (byte, ch) in text.char_indices() {
+            if chars % Self::STEP == 0 {
+                marks.push(byte);
+            }
+            chars += 1;
+            if ch == '\n' {
+                line_starts.push(chars);
+            }
+        }
+        Self {
+            line_starts,
+            marks,
+            chars,
+        }
     }
 
-    /// Byte offset of a 1-based line and character column in the output.
-    fn byte_offset(&self, line: u32, column: u32) -> Option<usize> {
+    /// Byte offset of `column` (1-based, in characters) of `line`; a column
+    /// past the line's end runs on into the next lines, and past the text's
+    /// end is its end. `None` if there is no such line.
+    fn byte_at(&self, text: &str, line: u32, column: u32) -> Option<usize> {
         let start = *self.line_starts.get((line.max(1) - 1) as usize)?;
-        let rest = &self.output[start..];
-        let col = rest
+        let char_index = start.saturating_add(column.saturating_sub(1) as usize);
+        if char_index >= self.chars {
+            return Some(text.len());
+        }
+        let mark = self.marks[char_index / Self::STEP];
+        text[mark..]
             .char_indices()
-            .nth(column.saturating_sub(1) as usize)
-            .map_or(rest.len(), |(i, _)| i);
-        Some(start + col)
+            .nth(char_index % Self::STEP)
+            .map(|(i, _)| mark + i)
+    }
+
+    /// 1-based line and character column of the character at byte `at` (a
+    /// character boundary).
+    fn position_of(&self, text: &str, at: usize) -> (u32, u32) {
+        let step = self.marks.partition_point(|&m| m <= at).max(1) - 1;
+        let mark = self.marks.get(step).copied().unwrap_or(0);
+        let char_index = step * Self::STEP + text[mark..at].chars().count();
+        let line = self.line_starts.partition_point(|&l| l <= char_index);
+        let column = char_index - self.line_starts[line - 1] + 1;
+        (line as u32, column as u32)
     }
 }
 
@@ -424,4 +470,34 @@ fn template_info(
         },
         sample_data,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::TextIndex;
+
+    /// The index agrees with counting from the start, on text with
+    /// multi-byte characters and lines longer than a step.
+    #[test]
+    fn text_index_converts_positions_both_ways() {
+        let long = "é".repeat(TextIndex::STEP + 7);
+        let text = format!("ab\n{long}x\n\nz€\n");
+        let index = TextIndex::new(&text);
+        for (at, _) in text.char_indices().chain([(text.len(), ' ')]) {
+            let before = &text[..at];
+            let line = before.matches('\n').count() as u32 + 1;
+            let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) as u32 + 1;
+            assert_eq!(index.position_of(&text, at), (line, column), "byte {at}");
+            assert_eq!(
+                index.byte_at(&text, line, column),
+                Some(at),
+                "{line}:{column}"
+            );
+        }
+        // Past a line's end runs into the next; past the text's end is its end.
+        assert_eq!(index.byte_at(&text, 1, 4), Some(3));
+        assert_eq!(index.byte_at(&text, 4, 99), Some(text.len()));
+        assert_eq!(index.byte_at(&text, 9, 1), None);
+        assert_eq!(index.position_of("", 0), (1, 1));
+    }
 }

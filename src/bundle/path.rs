@@ -121,11 +121,14 @@ impl Paths {
     /// an error.
     pub fn claim(&mut self, path: &str) -> Result<String, String> {
         let lower = path.to_lowercase();
-        for (i, _) in lower.match_indices('/') {
+        // Lowercasing may change a character's length in bytes (`K`, the
+        // Kelvin sign, is 3 bytes, `k` 1): the n-th `/` of `lower` is the
+        // n-th of `path`, but not at the same offset.
+        for ((i, _), (j, _)) in lower.match_indices('/').zip(path.match_indices('/')) {
             if self.files.contains(&lower[..i]) {
                 return Err(format!(
                     "{path:?} is under {:?}, which is a file in this archive",
-                    &path[..i]
+                    &path[..j]
                 ));
             }
         }
@@ -140,7 +143,8 @@ impl Paths {
         let mut candidate = path.to_owned();
         let mut n = 2;
         while self.taken(&candidate.to_lowercase()) {
-            candidate = format!("{dir}{stem}-{n}{ext}");
+            candidate = numbered(dir, stem, ext, n)
+                .ok_or_else(|| format!("{path:?} is taken and its path is too long to number"))?;
             n += 1;
         }
         let lower = candidate.to_lowercase();
@@ -154,6 +158,25 @@ impl Paths {
     fn taken(&self, lower: &str) -> bool {
         self.files.contains(lower) || self.dirs.contains(lower)
     }
+}
+
+/// `{dir}{stem}-{n}{ext}`, the stem cut short where the name would pass
+/// [`MAX_COMPONENT_BYTES`] or the path [`MAX_PATH_BYTES`] (an extension too
+/// long to keep is numbered as part of the name); `None` when even `-{n}`
+/// does not fit.
+fn numbered(dir: &str, stem: &str, ext: &str, n: usize) -> Option<String> {
+    let limit = MAX_COMPONENT_BYTES.min(MAX_PATH_BYTES.saturating_sub(dir.len()));
+    let (mut stem, mut suffix) = (stem.to_owned(), format!("-{n}{ext}"));
+    if suffix.len() >= limit {
+        stem.push_str(ext);
+        suffix = format!("-{n}");
+    }
+    let mut keep = limit.checked_sub(suffix.len())?.min(stem.len());
+    while !stem.is_char_boundary(keep) {
+        keep -= 1;
+    }
+    stem.truncate(keep);
+    Some(format!("{dir}{stem}{suffix}"))
 }
 
 #[cfg(test)]
@@ -237,6 +260,40 @@ mod tests {
         );
         let err = paths.claim("a.pdf/inside.txt").expect_err("under a file");
         assert!(err.contains("is a file"), "{err}");
+
+        // Found by fuzzing (fuzz/fuzz_targets/zip_path.rs): lowercasing
+        // shortens `K` (Kelvin sign, 3 bytes) to `k`, and the error message
+        // cut the path at the lowercase offset, inside the `K`.
+        let mut paths = Paths::new();
+        assert_eq!(paths.claim("\u{212a}").as_deref(), Ok("\u{212a}"));
+        let err = paths.claim("\u{212a}/x").expect_err("under a file");
+        assert!(err.contains("under \"\u{212a}\""), "{err}");
+    }
+
+    /// A numbered name stays within the limits a path was normalised to.
+    #[test]
+    fn numbered_paths_stay_within_the_length_limits() {
+        let long = "x".repeat(MAX_COMPONENT_BYTES);
+        let long_ext = format!("a.{}", "e".repeat(MAX_COMPONENT_BYTES - 2));
+        let deep = format!("{}/{}", ["d"; 511].join("/"), "x");
+        let deeper = format!("{}/y", ["d"; 510].join("/"));
+        for path in [long.clone(), format!("{long}/x"), long_ext, deep, deeper] {
+            let path = normalise(&path).expect("a valid path");
+            let mut paths = Paths::new();
+            let mut seen = std::collections::BTreeSet::new();
+            for _ in 0..12 {
+                let Ok(claimed) = paths.claim(&path) else {
+                    continue;
+                };
+                assert_eq!(normalise(&claimed).as_deref(), Ok(claimed.as_str()));
+                assert!(seen.insert(claimed.to_lowercase()), "{claimed} twice");
+            }
+        }
+        let mut paths = Paths::new();
+        paths.claim(&long).expect("free");
+        let second = paths.claim(&long).expect("numbered");
+        assert_eq!(second.len(), MAX_COMPONENT_BYTES);
+        assert!(second.ends_with("xx-2"), "{second}");
     }
 
     proptest::proptest! {

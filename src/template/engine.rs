@@ -98,9 +98,56 @@ pub fn check_shape(source: &str) -> Result<(), TemplateError> {
                 ));
             }
         }
+        if close == "%}" && !import_names_a_variable(tag) {
+            return Err(shape_error(
+                source,
+                offset,
+                "an import must name a variable: {% import \"NAME\" as VARIABLE %}".to_string(),
+            ));
+        }
         rest = &body[(end + close.len()).min(body.len())..];
     }
     Ok(())
+}
+
+/// Whether a `{% … %}` tag is no `import`, or one that ends `as NAME`
+/// (optionally `with context` or `without context`). minijinja parses any
+/// expression after `as` (`as 1`, `as m|f`, `as m is defined`, `as (a, b)`)
+/// and its code generator then panics (`unreachable!`): found by fuzzing
+/// (fuzz/fuzz_targets/template.rs).
+fn import_names_a_variable(tag: &str) -> bool {
+    let is_ident = |c: char| c.is_alphanumeric() || c == '_';
+    let s = tag.trim().trim_matches(['-', '+']).trim();
+    let Some(after) = s.strip_prefix("import") else {
+        return true;
+    };
+    if after.starts_with(is_ident) {
+        return true;
+    }
+    // The last identifier of `s`, and what is before it.
+    fn last_word(s: &str) -> (&str, &str) {
+        let start = s
+            .trim_end_matches(|c: char| c.is_alphanumeric() || c == '_')
+            .len();
+        (&s[..start], &s[start..])
+    }
+    let mut s = s;
+    let (before, word) = last_word(s);
+    if word == "context" {
+        let (before_marker, marker) = last_word(before.trim_end());
+        if marker == "with" || marker == "without" {
+            s = before_marker.trim_end();
+        }
+    }
+    let (before, name) = last_word(s);
+    let before_as = before.trim_end();
+    if name.is_empty() || name.starts_with(|c: char| c.is_numeric()) || before_as == before {
+        return false;
+    }
+    let (before_keyword, keyword) = last_word(before_as);
+    // `… as m is as z` would be `m is as(z)`: a test, not a name.
+    let (_, previous) = last_word(before_keyword.trim_end());
+    keyword == "as" && !matches!(previous, "is" | "not")
 }
 
 fn shape_error(source: &str, offset: usize, message: String) -> TemplateError {
@@ -372,6 +419,36 @@ mod tests {
             let err = missing(source);
             let got = err.data_path.map(|p| p.join(".")).unwrap_or_default();
             assert_eq!(got, path, "{source}: {}", err.message);
+        }
+    }
+
+    #[test]
+    fn imports_must_name_a_variable() {
+        for ok in [
+            r#"{% import "invoice" as inv %}"#,
+            r#"{%- import 'x' as m with context -%}"#,
+            r#"{% import "x" as m without context %}"#,
+            r#"{%import"x"as m%}"#,
+            r#"{% import "a" ~ name as context %}"#,
+            r#"{% importance %}"#,
+            r#"{% from "x" import a as b %}"#,
+        ] {
+            assert_eq!(check_shape(ok), Ok(()), "{ok}");
+        }
+        // Each of these made minijinja's code generator panic.
+        for bad in [
+            r#"{%import""as m|d%}"#,
+            r#"{% import "x" as 1 %}"#,
+            r#"{% import "x" as (a, b) %}"#,
+            r#"{% import "x" as f() %}"#,
+            r#"{% import "x" as m[0] %}"#,
+            r#"{% import "x" as m is defined %}"#,
+            r#"{% import "x" as m is as z %}"#,
+            r#"{% import "x" as m is not as z with context %}"#,
+        ] {
+            let env = environment(TemplateLimits::default());
+            let err = check_syntax(&env, "t", bad).expect_err(bad);
+            assert!(err.message.contains("import"), "{bad}: {err}");
         }
     }
 }

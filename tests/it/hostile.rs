@@ -577,6 +577,16 @@ const CORPUS: &[(&str, u16, Option<&str>)] = &[
         422,
         Some("/entries/0/file"),
     ),
+    (
+        "json/zip-entry-under-file-kelvin-sign.json",
+        422,
+        Some("/entries/1/path"),
+    ),
+    (
+        "json/zip-batch-path-import-as-not-a-name.json",
+        422,
+        Some("/batch/path"),
+    ),
     ("json/deep-array-200.json", 400, None),
     // Markup sent as a pdf job's `template_source`.
     ("markup/billion-laughs.xml", 422, None),
@@ -667,6 +677,8 @@ const CORPUS: &[(&str, u16, Option<&str>)] = &[
     ("template/safe-markup-injection.jinja", 422, None),
     ("template/escaped-markup-injection.jinja", 200, None),
     ("template/set-recursion-dict.jinja", 422, None),
+    ("template/import-as-not-a-name.jinja", 422, None),
+    ("template/markup-errors-after-long-loop.jinja", 422, None),
     // Image files: one upload to /v1/images, and the source of an image job.
     ("image/text-named.png", 422, None),
     ("image/empty.jpg", 422, None),
