@@ -5,6 +5,7 @@ pub mod auth;
 mod disposition;
 mod docs;
 mod images;
+mod playground;
 mod problem;
 mod prom;
 mod render;
@@ -146,6 +147,7 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route("/metrics", get(prom::metrics))
         .route("/openapi.json", get(docs::openapi_json))
         .route("/docs", get(docs::docs_page))
+        .route("/", get(playground::page))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(state.config.max_body))

@@ -87,7 +87,14 @@ async fn keys_guard_the_job_routes_and_nothing_else() {
     );
 
     // The rest stays open; unknown /v1 paths answer 404 only to a known key.
-    for open in ["/healthz", "/readyz", "/metrics", "/openapi.json", "/docs"] {
+    for open in [
+        "/healthz",
+        "/readyz",
+        "/metrics",
+        "/openapi.json",
+        "/docs",
+        "/",
+    ] {
         assert_eq!(
             send(&state, get(open)).await.status,
             StatusCode::OK,
@@ -315,20 +322,32 @@ fn slow_request_heads_are_cut_off() {
 #[tokio::test]
 async fn pages_carry_security_headers() {
     let state = state_with(test_config());
-    let reply = send(&state, get("/docs")).await;
-    assert_eq!(reply.status, StatusCode::OK);
-    let policy = reply.header("content-security-policy");
-    for directive in [
-        "default-src 'none'",
-        "frame-ancestors 'none'",
-        "base-uri 'none'",
-        "connect-src 'self'",
-    ] {
-        assert!(policy.contains(directive), "{directive} in {policy}");
+    // The API reference and the playground.
+    for page in ["/docs", "/"] {
+        let reply = send(&state, get(page)).await;
+        assert_eq!(reply.status, StatusCode::OK, "{page}");
+        let policy = reply.header("content-security-policy");
+        for directive in [
+            "default-src 'none'",
+            "frame-ancestors 'none'",
+            "base-uri 'none'",
+            "form-action 'none'",
+            "connect-src 'self'",
+        ] {
+            assert!(
+                policy.contains(directive),
+                "{page}: {directive} in {policy}"
+            );
+        }
+        assert_eq!(reply.header("x-frame-options"), "DENY", "{page}");
+        assert_eq!(reply.header("referrer-policy"), "no-referrer", "{page}");
+        assert_eq!(reply.header("x-content-type-options"), "nosniff", "{page}");
+        let html = String::from_utf8(reply.body).expect("utf-8");
+        assert!(
+            !html.contains("src=\"http") && !html.contains("href=\"http"),
+            "{page} loads nothing from other hosts"
+        );
     }
-    assert_eq!(reply.header("x-frame-options"), "DENY");
-    assert_eq!(reply.header("referrer-policy"), "no-referrer");
-    assert_eq!(reply.header("x-content-type-options"), "nosniff");
 
     // Every answer, documents and problems alike, forbids content sniffing.
     for request in [invoice_request(None), get("/v1/nope"), get("/openapi.json")] {
