@@ -305,6 +305,7 @@ pub fn locate(err: &Error, source: Option<&str>) -> TemplateError {
     let mut column = None;
     let mut line = err.line().map(|l| l as u32);
     let mut data_path = None;
+    let mut missing: Option<Vec<String>> = None;
     if let (Some(range), Some(source)) = (err.range(), source)
         && let Some(before) = source.get(..range.start)
     {
@@ -315,19 +316,28 @@ pub fn locate(err: &Error, source: Option<&str>) -> TemplateError {
         {
             // A filter handed a missing value is blamed by its own span
             // (`x | upper` points at `upper`): name what was piped into it.
-            data_path = match before.trim_end().strip_suffix('|') {
+            missing = match before.trim_end().strip_suffix('|') {
                 Some(piped) => parse_path(last_path(piped)),
                 None => parse_path(snippet.trim()),
             };
+            // `item.price` inside `{% for item in items %}` is no path in
+            // the data: the template names the value, so only the template
+            // can be pointed at.
+            data_path = missing.clone().filter(|path| !binds(source, &path[0]));
         }
     }
     let message = match err.kind() {
         ErrorKind::OutOfFuel => {
             "the template ran too long (fuel limit): check for runaway loops".to_string()
         }
-        ErrorKind::UndefinedError => match &data_path {
-            Some(path) => format!("no value for `{}` in the data", path.join(".")),
-            None => "a value the template prints is missing from the data".to_string(),
+        ErrorKind::UndefinedError => match (&missing, &data_path) {
+            (Some(path), Some(_)) => format!("no value for `{}` in the data", path.join(".")),
+            (Some(path), None) => format!(
+                "no value for `{}`: `{}` is set by the template, from data that lacks it",
+                path.join("."),
+                path[0]
+            ),
+            (None, _) => "a value the template prints is missing from the data".to_string(),
         },
         _ => err.detail().map_or_else(
             || err.kind().to_string(),
@@ -340,6 +350,45 @@ pub fn locate(err: &Error, source: Option<&str>) -> TemplateError {
         data_path,
         message,
     }
+}
+
+/// Whether a `{% … %}` tag of `source` names `name` as a variable of its
+/// own: a loop variable, `set`, `with`, a macro argument or an import.
+fn binds(source: &str, name: &str) -> bool {
+    let is_ident = |c: char| c.is_alphanumeric() || c == '_';
+    let names =
+        |text: &str| -> bool { text.split(|c: char| !is_ident(c)).any(|word| word == name) };
+    source.split("{%").skip(1).any(|tag| {
+        let tag = tag.split("%}").next().unwrap_or("");
+        let tag = tag.trim_start_matches(['-', '+']).trim_start();
+        let (keyword, rest) = tag.split_once(char::is_whitespace).unwrap_or((tag, ""));
+        match keyword {
+            // `for a, (b, c) in …`
+            "for" => rest.split_once(" in ").is_some_and(|(vars, _)| names(vars)),
+            // `set x = …`, `set x %}…{% endset`, `set (a, b) = …`
+            "set" => names(rest.split_once('=').map_or(rest, |(vars, _)| vars)),
+            // `with a = 1, b = 2`: every name before an `=`
+            "with" => rest.split(',').any(|part| {
+                part.split_once('=')
+                    .is_some_and(|(var, _)| var.trim() == name)
+            }),
+            // `macro m(a, b=1)`, `call(a) m()`
+            "macro" | "call" => rest
+                .split_once('(')
+                .and_then(|(_, args)| args.split_once(')'))
+                .is_some_and(|(args, _)| {
+                    args.split(',')
+                        .any(|arg| arg.split('=').next().is_some_and(|a| a.trim() == name))
+                }),
+            // `import "x" as m`, `from "x" import a as b, c`
+            "import" | "from" => rest
+                .split_once("import")
+                .map_or(rest, |(_, names)| names)
+                .split(',')
+                .any(|part| part.split_whitespace().last() == Some(name)),
+            _ => false,
+        }
+    })
 }
 
 /// The data path that ends `text` (`{{ a.b[0] ` → `a.b[0]`).
@@ -419,6 +468,59 @@ mod tests {
             let err = missing(source);
             let got = err.data_path.map(|p| p.join(".")).unwrap_or_default();
             assert_eq!(got, path, "{source}: {}", err.message);
+        }
+    }
+
+    /// A missing value reached through a name the template sets points at
+    /// the template, not at a path the data never had.
+    #[test]
+    fn names_the_template_sets_are_not_data_paths() {
+        let env = environment(TemplateLimits::default());
+        let data = serde_json::json!({"items": [{"name": "a"}], "title": "t"});
+        let ctx = minijinja::Value::from(minijinja::value::Serde(&data));
+        for (source, path, bound) in [
+            (
+                "{% for item in items %}{{ item.price }}{% endfor %}",
+                "item.price",
+                true,
+            ),
+            (
+                "{% for key, item in {\"a\": items[0]}|items %}{{ item.price }}{% endfor %}",
+                "item.price",
+                true,
+            ),
+            (
+                "{%- set first = items[0] %}{{ first.price }}",
+                "first.price",
+                true,
+            ),
+            (
+                "{% with row = items[0] %}{{ row.price }}{% endwith %}",
+                "row.price",
+                true,
+            ),
+            (
+                "{% macro line(entry) %}{{ entry.price }}{% endmacro %}{{ line(items[0]) }}",
+                "entry.price",
+                true,
+            ),
+            ("{{ items[0].price }}", "items.0.price", false),
+            ("{{ invoice.number }}", "invoice.number", false),
+            (
+                "{% for item in items %}{{ total.net }}{% endfor %}",
+                "total.net",
+                false,
+            ),
+        ] {
+            let template = env.template_from_str(source).expect(source);
+            let err = template.render(&ctx).expect_err(source);
+            let located = locate(&err, Some(source));
+            assert!(
+                located.message.contains(path),
+                "{source}: {}",
+                located.message
+            );
+            assert_eq!(located.data_path.is_none(), bound, "{source}: {located:?}");
         }
     }
 
