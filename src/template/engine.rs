@@ -171,6 +171,10 @@ pub fn environment(limits: TemplateLimits) -> Environment<'static> {
     // silently print nothing); `{% if x %}` on a missing value is fine.
     env.set_undefined_behavior(UndefinedBehavior::SemiStrict);
     env.set_formatter(xml_formatter);
+    // Escaping is always on (the formatter escapes whatever is not safe);
+    // naming it makes macros, `{% call %}` and `{% set %}` blocks return
+    // markup that prints as is, as in Jinja2, and `|escape` escape for XML.
+    env.set_auto_escape_callback(|_| minijinja::AutoEscape::Custom("xml".into()));
     super::filters::register(&mut env);
     env.add_function("epc_payload", epc_function);
     env
@@ -521,6 +525,32 @@ mod tests {
                 located.message
             );
             assert_eq!(located.data_path.is_none(), bound, "{source}: {located:?}");
+        }
+    }
+
+    /// What a macro, a call block or a set block writes is markup: printed
+    /// as is, while the values printed inside it are escaped once.
+    #[test]
+    fn macros_and_blocks_write_markup() {
+        let env = environment(TemplateLimits::default());
+        let data = serde_json::json!({"name": "a & <b>"});
+        let ctx = minijinja::Value::from(minijinja::value::Serde(&data));
+        for (source, want) in [
+            (
+                "{% macro cell(v) %}<td>{{ v }}</td>{% endmacro %}{{ cell(name) }}",
+                "<td>a &amp; &lt;b&gt;</td>",
+            ),
+            (
+                "{% macro row() %}<tr>{{ caller() }}</tr>{% endmacro %}{% call row() %}<td>{{ name }}</td>{% endcall %}",
+                "<tr><td>a &amp; &lt;b&gt;</td></tr>",
+            ),
+            ("{% set x %}<p>{{ name }}</p>{% endset %}{{ x }}", "<p>a &amp; &lt;b&gt;</p>"),
+            ("{{ name | escape }}", "a &amp; &lt;b&gt;"),
+            ("{{ name | safe }}", "a & <b>"),
+            ("{% autoescape false %}{{ name }}{% endautoescape %}", "a &amp; &lt;b&gt;"),
+        ] {
+            let template = env.template_from_str(source).expect(source);
+            assert_eq!(template.render(&ctx).expect(source), want, "{source}");
         }
     }
 
