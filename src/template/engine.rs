@@ -249,7 +249,9 @@ fn epc_function(kwargs: Kwargs) -> Result<String, Error> {
         name: string("name")?.unwrap_or_default(),
         iban: string("iban")?.unwrap_or_default(),
         bic: string("bic")?,
-        amount: amount.map(|a| (a * 100.0).round() / 100.0),
+        // Rounded like `money` rounds it, so the QR code asks for the
+        // amount the page shows (`1.005` → 1.01, not 1.00).
+        amount: amount.map(|a| super::filters::round_decimal(a, 2).unwrap_or(a)),
         purpose: string("purpose")?,
         reference: string("reference")?,
         text: string("text")?,
@@ -544,13 +546,44 @@ mod tests {
                 "{% macro row() %}<tr>{{ caller() }}</tr>{% endmacro %}{% call row() %}<td>{{ name }}</td>{% endcall %}",
                 "<tr><td>a &amp; &lt;b&gt;</td></tr>",
             ),
-            ("{% set x %}<p>{{ name }}</p>{% endset %}{{ x }}", "<p>a &amp; &lt;b&gt;</p>"),
+            (
+                "{% set x %}<p>{{ name }}</p>{% endset %}{{ x }}",
+                "<p>a &amp; &lt;b&gt;</p>",
+            ),
             ("{{ name | escape }}", "a &amp; &lt;b&gt;"),
             ("{{ name | safe }}", "a & <b>"),
-            ("{% autoescape false %}{{ name }}{% endautoescape %}", "a &amp; &lt;b&gt;"),
+            (
+                "{% autoescape false %}{{ name }}{% endautoescape %}",
+                "a &amp; &lt;b&gt;",
+            ),
         ] {
             let template = env.template_from_str(source).expect(source);
             assert_eq!(template.render(&ctx).expect(source), want, "{source}");
+        }
+    }
+
+    /// The QR code's amount is the amount `money` prints.
+    #[test]
+    fn epc_amount_is_rounded_like_money() {
+        let env = environment(TemplateLimits::default());
+        for (amount, want) in [
+            ("1.005", "EUR1.01"),
+            ("2.675", "EUR2.68"),
+            ("5162.655", "EUR5162.66"),
+        ] {
+            let source = format!(
+                "{{{{ epc_payload(name='A', iban='DE89370400440532013000', amount={amount}) }}}}|{{{{ {amount} | money('EUR', 'en') }}}}"
+            );
+            let out = env.render_str(&source, ()).expect(&source);
+            let (payload, shown) = out.split_once('|').expect("two parts");
+            assert!(
+                payload.split("&#10;").any(|l| l == want),
+                "{amount}: {payload:?}"
+            );
+            assert!(
+                shown.replace(',', "").ends_with(&want[3..]),
+                "{amount}: {shown}"
+            );
         }
     }
 

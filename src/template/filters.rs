@@ -313,6 +313,16 @@ fn signed(negative: bool, body: String) -> String {
     if negative { format!("-{body}") } else { body }
 }
 
+/// `value` rounded to `decimals` places the way [`format_number`] rounds
+/// it (on its decimal digits, half away from zero: `1.005` → `1.01`), as the
+/// nearest float; `None` for NaN and infinities.
+pub fn round_decimal(value: f64, decimals: u8) -> Option<f64> {
+    let decimals = check_decimals(decimals).ok()?;
+    let (negative, int, frac) = Number::from(value).digits().ok()?.rounded(decimals);
+    let sign = if negative { "-" } else { "" };
+    format!("{sign}{int}.{frac}0").parse().ok()
+}
+
 /// Formats a number with grouping and the locale's decimal separator,
 /// rounded half away from zero to `decimals` (0..=10) places.
 ///
@@ -1038,6 +1048,31 @@ mod tests {
         check("zh-CN", "-1,234,567.89");
         check("ar", "-1,234,567.89");
         check("he-IL", "-1,234,567.89");
+    }
+
+    #[test]
+    fn round_decimal_agrees_with_formatting() {
+        let en = loc("en");
+        for value in [
+            1.005,
+            2.675,
+            0.125,
+            -1.005,
+            1234.5649,
+            0.0,
+            -0.004,
+            5162.655,
+            1e15 + 0.5,
+        ] {
+            let rounded = round_decimal(value, 2).expect("finite");
+            assert_eq!(
+                format_number(rounded, 2, en),
+                format_number(value, 2, en),
+                "{value}"
+            );
+        }
+        assert_eq!(round_decimal(1.005, 2), Some(1.01));
+        assert_eq!(round_decimal(f64::NAN, 2), None);
     }
 
     #[test]
