@@ -39,7 +39,8 @@ RUN mkdir src \
     && rm -rf src
 
 # Then docsmith itself. fonts/ and the built-in templates (templates/NAME.xml
-# and .json, with their sample jobs samples/pdf-NAME.json) are compiled into
+# and .json, with their sample jobs samples/pdf-NAME.json, and the XLSX
+# samples the playground offers, samples/xlsx-*.json) are compiled into
 # the binary with include_bytes!/include_str!, so they must be here before
 # this build; the placeholder build above never reads them. Only those files
 # are copied, so editing another sample or templates/README.md does not
@@ -49,7 +50,7 @@ RUN mkdir src \
 COPY src ./src
 COPY fonts ./fonts
 COPY templates/*.xml templates/*.json ./templates/
-COPY samples/pdf-*.json ./samples/
+COPY samples/pdf-*.json samples/xlsx-*.json ./samples/
 RUN find src templates samples -type f -exec touch {} + \
     && cargo build --release --locked \
     && cp target/release/docsmith /usr/local/bin/docsmith \
