@@ -10,7 +10,7 @@ use std::time::Instant;
 use axum::Json;
 use axum::body::Body;
 use axum::extract::{FromRequest, Multipart, Request, State};
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderName, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use serde::Serialize;
@@ -181,6 +181,7 @@ pub(super) fn body_problem(status: u16, detail: &str) -> Problem {
 
 /// Answer of `POST /v1/validate` for a valid job.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"valid": true, "format": "pdf", "filename": "INV-2026-0042.pdf"}))]
 pub struct Validation {
     #[schema(example = true)]
     pub valid: bool,
@@ -437,7 +438,14 @@ pub(super) async fn answer(
         }
         Msg::Chunk(bytes) => {
             let body = Body::from_stream(stream::body_stream(bytes, rx, guard, format));
-            document_response(body, content_type, disposition)
+            let mut response = document_response(body, content_type, disposition);
+            // Streamed as it is made: a proxy that buffers (nginx does by
+            // default) would hold the first bytes back until the last.
+            response.headers_mut().insert(
+                HeaderName::from_static("x-accel-buffering"),
+                HeaderValue::from_static("no"),
+            );
+            response
         }
     }
 }

@@ -37,6 +37,8 @@ async fn renders_xlsx_with_headers_and_readable_cells() {
     );
     assert_eq!(reply.header("x-request-id"), "req-abc-123");
     assert_eq!(reply.header("content-length"), reply.body.len().to_string());
+    // Sent whole, with its length: nothing to say to a buffering proxy.
+    assert_eq!(reply.header("x-accel-buffering"), "");
 
     let sheets = read_xlsx(&reply.body);
     assert_eq!(sheets.len(), 1);

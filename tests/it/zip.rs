@@ -124,6 +124,8 @@ fn assert_zip_reply(reply: &Reply) {
         String::from_utf8_lossy(&reply.body)
     );
     assert_eq!(reply.header("content-type"), "application/zip");
+    // Streamed: a buffering proxy is told not to hold it back.
+    assert_eq!(reply.header("x-accel-buffering"), "no");
 }
 
 /// A problem answered before any byte of an archive.
