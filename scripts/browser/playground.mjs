@@ -80,9 +80,9 @@ const context = await browser.newContext({ acceptDownloads: true, viewport: { wi
 const page = await context.newPage();
 const consoleErrors = [];
 page.on("console", (m) => {
-  // The browser logs every 4xx fetch; a 422 from /v1/validate is the page
-  // doing its job (step 3).
-  const expected = m.text().includes("status of 422") && m.location().url.endsWith("/v1/validate");
+  // The browser logs every 4xx fetch; a 422 from /v1/validate, or from
+  // /v1/render of the broken data, is the page doing its job (step 3).
+  const expected = m.text().includes("status of 422") && /\/v1\/(validate|render)$/.test(m.location().url);
   if (m.type() === "error" && !expected) consoleErrors.push(`${m.text()} (${m.location().url})`);
 });
 page.on("pageerror", (e) => consoleErrors.push(e.message));
@@ -144,6 +144,11 @@ try {
   const marked = await page.$$eval(".gutter .err", (spans) => spans.map((s) => Number(s.textContent)));
   const invoiceLine = JSON.stringify(broken, null, 2).split("\n").findIndex((l) => l.includes('"invoice"')) + 1;
   check(marked.includes(invoiceLine), "the gutter marks the line of the object missing it", `marked ${marked}, invoice at ${invoiceLine}`);
+  // Rendering it anyway answers 422 and puts the cursor on that line.
+  await page.click("#render");
+  await page.waitForFunction(() => document.querySelector("#render-status").textContent.startsWith("422"), null, { timeout: 30_000 });
+  const cursorLine = await page.$eval("#data", (t) => t.value.slice(0, t.selectionStart).split("\n").length);
+  check(cursorLine === invoiceLine, "a refused render selects the problem in the editor", `line ${cursorLine}`);
   await page.screenshot({ path: join(artifacts, "playground-error.png") });
   await page.click("#reset");
   await page.waitForSelector("#check-status.ok", { timeout: 15_000 });
