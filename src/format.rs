@@ -6,6 +6,7 @@ use utoipa::ToSchema;
 
 /// What a job produces.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, ToSchema)]
+#[schema(example = "pdf")]
 #[serde(rename_all = "lowercase")]
 pub enum Format {
     Pdf,

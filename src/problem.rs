@@ -10,6 +10,12 @@ use utoipa::ToSchema;
 
 /// One thing wrong with a job, pointing at where it is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[schema(example = json!({
+    "pointer": "/template_source",
+    "message": "line 2, column 23: </h2> does not match <h1> opened at line 2, column 3",
+    "line": 2,
+    "column": 23
+}))]
 pub struct FieldError {
     /// JSON pointer into the job (`/workbook/sheets/0/rows/3/2`); empty for the whole job.
     #[schema(example = "/workbook/sheets/0/rows/3/2")]
@@ -102,6 +108,16 @@ pub fn escape_token(token: &str) -> String {
 
 /// An RFC 9457 problem document.
 #[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({
+    "type": "https://docsmith.dev/problems/invalid-job",
+    "title": "The job is invalid",
+    "status": 422,
+    "detail": "2 problems found in the job",
+    "errors": [
+        {"pointer": "/workbook/sheets/0/rows/1/0", "message": "invalid date for column \"Date\": month 13 is out of range 1-12"},
+        {"pointer": "/workbook/sheets/0/rows/1/1", "message": "expected a number for column \"Amount\" (type currency), found a string"}
+    ]
+}))]
 pub struct Problem {
     /// A URI reference naming the kind of problem.
     #[serde(rename = "type")]

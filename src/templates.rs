@@ -23,10 +23,9 @@ use crate::template::{self, TemplateError, TemplateLimits};
 pub struct TemplateInfo {
     #[schema(example = "invoice")]
     pub name: String,
-    #[schema(example = "A one-page invoice with VAT subtotals and a SEPA payment QR code")]
     pub description: String,
     /// Formats the template renders to.
-    #[schema(example = json!(["pdf"]))]
+    #[schema(example = json!(["pdf", "docx"]))]
     pub formats: Vec<String>,
     /// Data the template renders with as is (the `data` of its sample job).
     #[schema(value_type = Object)]

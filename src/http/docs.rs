@@ -5,6 +5,7 @@
 //! document: every response must match it, and the request schemas must be
 //! no stricter than the server.
 
+mod examples;
 mod jobs;
 
 use std::sync::OnceLock;
@@ -17,6 +18,7 @@ use utoipa::{Modify, OpenApi, ToSchema};
 use crate::format::Format;
 use crate::job::JobRequest;
 use crate::problem::{FieldError, Problem};
+use examples::Examples;
 use jobs::JobSchemas;
 
 #[derive(OpenApi)]
@@ -37,15 +39,18 @@ Errors are RFC 9457 problem documents whose `errors[]` point into the job with J
         super::readyz,
         super::prom::metrics,
         openapi_json,
+        docs_page,
+        super::playground::page,
     ),
     components(schemas(JobRequest, Problem, FieldError, Format, super::Validation, super::Health, super::Readiness,
         super::templates::TemplateList, crate::templates::TemplateInfo)),
-    modifiers(&JobSchemas, &RequestIds, &KeySecurity),
+    modifiers(&JobSchemas, &Examples, &RequestIds, &KeySecurity),
     tags(
         (name = "render", description = "Render and validate jobs"),
         (name = "images", description = "Convert, resize and compress uploaded images"),
         (name = "templates", description = "The templates jobs can name"),
         (name = "operations", description = "Health, readiness, metrics and this document"),
+        (name = "pages", description = "The HTML pages: the playground and this reference"),
     )
 )]
 pub struct ApiDoc;
@@ -59,7 +64,10 @@ impl utoipa::PartialSchema for Binary {
         ObjectBuilder::new()
             .schema_type(Type::String)
             .format(Some(SchemaFormat::KnownFormat(KnownFormat::Binary)))
-            .description(Some("The bytes of the file"))
+            .description(Some(
+                "The bytes of the file, of the type its Content-Type names (a PDF begins `%PDF-`)",
+            ))
+            .examples(["%PDF-1.3\n"])
             .into()
     }
 }
@@ -163,6 +171,12 @@ pub async fn openapi_json() -> Response {
 }
 
 /// Interactive API reference; everything it needs is in this page.
+///
+/// Lists every operation of `/openapi.json` with its schemas and examples,
+/// and sends requests to this server (try it). A single file: no scripts,
+/// styles or fonts from elsewhere.
+#[utoipa::path(get, path = "/docs", tag = "pages", operation_id = "docs_page",
+    responses((status = 200, description = "The API reference, an HTML page that reads /openapi.json", body = String, content_type = "text/html")))]
 pub async fn docs_page() -> Response {
     let mut response = Html(include_str!("docs.html")).into_response();
     let headers = response.headers_mut();

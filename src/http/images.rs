@@ -63,7 +63,7 @@ struct Upload {
             (super::docs::Binary = "image/avif"),
             (super::docs::Binary = "application/zip"),
          )),
-        super::problem::RenderProblems,
+        super::problem::ImageProblems,
     )
 )]
 pub async fn convert(State(state): State<Arc<AppState>>, request: Request) -> Response {

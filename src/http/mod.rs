@@ -338,6 +338,7 @@ async fn method_not_allowed(request: Request) -> Response {
 
 /// Health status.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"status": "ok"}))]
 pub struct Health {
     #[schema(example = "ok")]
     pub status: &'static str,
@@ -345,6 +346,7 @@ pub struct Health {
 
 /// Readiness: templates loaded, not draining.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"status": "ready", "templates": 3, "workers": 2, "in_flight": 0, "queued": 0}))]
 pub struct Readiness {
     #[schema(example = "ready")]
     pub status: &'static str,

@@ -41,7 +41,14 @@ static PAGE: LazyLock<String> = LazyLock::new(|| {
     include_str!("playground.html").replacen("/*EXAMPLES*/[]", &examples, 1)
 });
 
-/// The playground page.
+/// The playground: edit a template's sample data or a workbook and render it.
+///
+/// Lists the templates, checks the job as it is edited (`/v1/validate`,
+/// errors on their lines), renders it (`/v1/render`: a PDF previewed in the
+/// page, DOCX and XLSX downloaded) and converts dropped images
+/// (`/v1/images`). A single file: nothing is fetched from elsewhere.
+#[utoipa::path(get, path = "/", tag = "pages", operation_id = "playground",
+    responses((status = 200, description = "The playground, an HTML page", body = String, content_type = "text/html")))]
 pub async fn page() -> Response {
     let mut response = Html(PAGE.as_str()).into_response();
     let headers = response.headers_mut();

@@ -81,6 +81,10 @@ impl From<JobError> for Problem {
 /// the OpenAPI document: they all run work on the pool.
 pub struct RenderProblems;
 
+/// The problem responses of `POST /v1/images`: those of the job routes but
+/// 404, since a form names no template.
+pub struct ImageProblems;
+
 /// The problem responses of the template routes: only a configured API key
 /// can turn a request away there.
 pub struct KeyProblems;
@@ -192,5 +196,13 @@ impl utoipa::IntoResponses for KeyProblems {
 impl utoipa::IntoResponses for RenderProblems {
     fn responses() -> Responses {
         problem_responses(&[KEY_PROBLEMS, JOB_PROBLEMS, RENDER_PROBLEMS])
+    }
+}
+
+impl utoipa::IntoResponses for ImageProblems {
+    fn responses() -> Responses {
+        let mut responses = problem_responses(&[KEY_PROBLEMS, JOB_PROBLEMS, RENDER_PROBLEMS]);
+        responses.remove("404");
+        responses
     }
 }

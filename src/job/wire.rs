@@ -81,9 +81,9 @@ pub struct JobRequest {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({
-    "path": "invoices/{{ invoice.number }}.pdf",
-    "job": {"format": "pdf", "template": "invoice"},
-    "items": [{"invoice": {"number": "INV-1"}}, {"invoice": {"number": "INV-2"}}]
+    "path": "letters/{{ name | lower }}.pdf",
+    "job": {"format": "pdf", "template_source": "<document><p>Dear {{ name }},</p><p>your order {{ order }} has shipped.</p></document>"},
+    "items": [{"name": "Ada", "order": "A-1001"}, {"name": "Grace", "order": "A-1002"}]
 }))]
 pub struct BatchRequest {
     /// The entry path of each item: a minijinja template over the item's

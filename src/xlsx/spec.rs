@@ -45,6 +45,12 @@ pub struct WorkbookSpec {
 /// Document properties. All optional.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "title": "Monthly sales report, January 2026",
+    "author": "Finance team",
+    "company": "Example Trading GmbH",
+    "created": "2026-02-01T08:00:00Z"
+}))]
 pub struct PropertiesSpec {
     pub title: Option<String>,
     pub subject: Option<String>,
@@ -63,6 +69,20 @@ pub struct PropertiesSpec {
 /// One worksheet: typed columns, rows of values, and presentation options.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "name": "Sales",
+    "columns": [
+        {"header": "Date", "key": "date", "type": "date"},
+        {"header": "Region", "key": "region"},
+        {"header": "Revenue", "key": "revenue", "type": "currency", "currency": "EUR", "total": "sum"}
+    ],
+    "rows": [["2026-01-02", "North", 1500], {"date": "2026-01-03", "region": "South", "revenue": 1596}],
+    "header_style": {"bold": true, "color": "#FFFFFF", "background": "#1F4E78"},
+    "table": {"name": "SalesTable", "style": "medium2"},
+    "totals": {"label": "Total"},
+    "charts": [{"type": "column", "title": "Revenue by day", "categories": "date", "values": ["revenue"],
+                "anchor": "F2", "x_axis": "Day", "y_axis": "Revenue (EUR)"}]
+}))]
 pub struct SheetSpec {
     /// Tab name: 1–31 characters, none of `[ ] : * ? / \`, unique ignoring
     /// case. Default `Sheet1`, `Sheet2`, … by position.
@@ -102,6 +122,7 @@ pub struct SheetSpec {
 /// One column: its header, value type and display format.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"header": "Revenue", "key": "revenue", "type": "currency", "currency": "EUR", "total": "sum"}))]
 pub struct ColumnSpec {
     /// Header text (default empty).
     #[serde(default)]
@@ -139,6 +160,7 @@ pub struct ColumnSpec {
 /// Header row style.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"bold": true, "color": "#FFFFFF", "background": "#1F4E78"}))]
 pub struct HeaderStyleSpec {
     /// Bold text (default true).
     pub bold: Option<bool>,
@@ -184,6 +206,10 @@ pub struct TotalsSpec {
 /// header or totals).
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "type": "column", "title": "Revenue by day", "categories": "date", "values": ["revenue"],
+    "anchor": "F2", "x_axis": "Day", "y_axis": "Revenue (EUR)"
+}))]
 pub struct ChartSpec {
     /// `column`, `column_stacked`, `bar`, `bar_stacked`, `line`, `area`,
     /// `area_stacked`, `pie`, `doughnut` or `scatter`.

@@ -387,6 +387,7 @@ fn image_resize() -> ObjectBuilder {
         .property("upscale", described(flag(true), "Enlarge smaller images with `inside` (default false)."))
         .property("filter", keyword(FILTERS, true, text("Resampling filter (default `lanczos3`).")))
         .additional_properties(Some(AdditionalProperties::FreeForm(false)))
+        .examples([json!({"width": 400, "height": 400, "fit": "cover", "gravity": "centre"})])
 }
 
 fn image_output() -> ObjectBuilder {
@@ -402,6 +403,7 @@ fn image_output() -> ObjectBuilder {
         .property("icc", keyword(ICC, true, text("`keep` the colour profile with the pixels (default) or convert to `srgb`.")))
         .property("background", described(colour(true), "Colour transparent pixels are flattened onto when the output has no alpha."))
         .additional_properties(Some(AdditionalProperties::FreeForm(false)))
+        .examples([json!({"format": "webp", "quality": 80, "effort": 4})])
 }
 
 /// An entry of a zip job. It is read as a JSON object, not a struct, so
@@ -454,6 +456,7 @@ fn zip_entry() -> ObjectBuilder {
         .required("path")
         .additional_properties(Some(AdditionalProperties::FreeForm(false)))
         .extensions(Some(one_of))
+        .examples([json!({"path": "README.txt", "text": "One PDF per customer.", "compression": "deflate"})])
 }
 
 /// The batch's `path`, `job` and `items` are required (`null` is absent),

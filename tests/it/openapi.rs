@@ -1,0 +1,667 @@
+//! The OpenAPI document against the router: every route is in it, every
+//! operation and schema has examples, and the examples are true: the
+//! request examples are accepted, and the answers they show are the ones
+//! the server gives.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use bytes::Bytes;
+use docsmith::http::auth::ApiKeys;
+use docsmith::http::{AppState, ServiceConfig};
+use docsmith::templates::Catalog;
+use serde_json::{Value, json};
+use tokio::sync::mpsc;
+
+use crate::support::*;
+
+/// The routes of `docsmith::http::app`, as the document spells them.
+const ROUTES: &[(&str, &str)] = &[
+    ("post", "/v1/render"),
+    ("post", "/v1/validate"),
+    ("post", "/v1/images"),
+    ("get", "/v1/templates"),
+    ("get", "/v1/templates/{name}"),
+    ("get", "/healthz"),
+    ("get", "/readyz"),
+    ("get", "/metrics"),
+    ("get", "/openapi.json"),
+    ("get", "/docs"),
+    ("get", "/"),
+];
+
+const PROBLEM: &str = "application/problem+json";
+const JSON: &str = "application/json";
+const FORM: &str = "multipart/form-data";
+
+async fn document() -> Value {
+    let state = state_with(test_config());
+    let reply = send(&state, get("/openapi.json")).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    reply.json()
+}
+
+fn operation<'a>(spec: &'a Value, path: &str) -> &'a Value {
+    let item = &spec["paths"][path];
+    if item["post"].is_object() {
+        &item["post"]
+    } else {
+        &item["get"]
+    }
+}
+
+/// The media type object of a request body (`status` None) or a response.
+fn media<'a>(spec: &'a Value, path: &str, status: Option<&str>, media_type: &str) -> &'a Value {
+    let op = operation(spec, path);
+    match status {
+        None => &op["requestBody"]["content"][media_type],
+        Some(status) => &op["responses"][status]["content"][media_type],
+    }
+}
+
+/// The examples of a media type or schema, by name.
+fn examples_of(holder: &Value) -> Vec<(String, Value)> {
+    if let Some(map) = holder["examples"].as_object() {
+        return map
+            .iter()
+            .map(|(name, example)| (name.clone(), example["value"].clone()))
+            .collect();
+    }
+    if let Some(list) = holder["examples"].as_array() {
+        return list
+            .iter()
+            .enumerate()
+            .map(|(i, value)| (i.to_string(), value.clone()))
+            .collect();
+    }
+    match holder.get("example") {
+        Some(value) => vec![("example".to_owned(), value.clone())],
+        None => Vec::new(),
+    }
+}
+
+fn example(spec: &Value, path: &str, status: Option<&str>, media_type: &str, name: &str) -> Value {
+    examples_of(media(spec, path, status, media_type))
+        .into_iter()
+        .find(|(n, _)| n == name)
+        .unwrap_or_else(|| panic!("{path} {status:?} {media_type} has no example {name:?}"))
+        .1
+}
+
+fn schema_example(spec: &Value, name: &str) -> Value {
+    examples_of(&spec["components"]["schemas"][name])
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| panic!("schema {name} has no example"))
+        .1
+}
+
+/// Binary bodies need no example, nor do the HTML pages.
+fn needs_example(media_type: &str, content: &Value) -> bool {
+    let binary = content["schema"]["$ref"] == "#/components/schemas/Binary"
+        || content["schema"]["format"] == "binary";
+    !binary && media_type != "text/html"
+}
+
+fn documented_operations(spec: &Value) -> BTreeSet<(String, String)> {
+    let mut found = BTreeSet::new();
+    for (path, item) in spec["paths"].as_object().expect("paths") {
+        for method in ["get", "put", "post", "delete", "patch", "head", "options"] {
+            if item[method].is_object() {
+                found.insert((method.to_owned(), path.clone()));
+            }
+        }
+    }
+    found
+}
+
+#[tokio::test]
+async fn every_route_is_in_the_document() {
+    let spec = document().await;
+    let routes: BTreeSet<(String, String)> = ROUTES
+        .iter()
+        .map(|(method, path)| ((*method).to_owned(), (*path).to_owned()))
+        .collect();
+    assert_eq!(documented_operations(&spec), routes);
+
+    // And every listed route is one the router has.
+    let state = state_with(test_config());
+    for (method, path) in ROUTES {
+        let uri = path.replace("{name}", "invoice");
+        let request = if *method == "post" {
+            post_json(&uri, "{}")
+        } else {
+            get(&uri)
+        };
+        let reply = send(&state, request).await;
+        assert!(
+            reply.status != StatusCode::NOT_FOUND && reply.status != StatusCode::METHOD_NOT_ALLOWED,
+            "{method} {uri}: {}",
+            reply.status
+        );
+    }
+    let reply = send(&state, get("/v1/nothing-here")).await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn every_operation_and_schema_has_examples() {
+    let spec = document().await;
+    let mut missing = Vec::new();
+    for (method, path) in documented_operations(&spec) {
+        let op = &spec["paths"][&path][&method];
+        if let Some(content) = op["requestBody"]["content"].as_object() {
+            for (media_type, body) in content {
+                if examples_of(body).is_empty() {
+                    missing.push(format!("{method} {path}: request body {media_type}"));
+                }
+            }
+        }
+        for (status, response) in op["responses"].as_object().expect("responses") {
+            for (media_type, content) in response["content"].as_object().into_iter().flatten() {
+                if needs_example(media_type, content) && examples_of(content).is_empty() {
+                    missing.push(format!("{method} {path}: response {status} {media_type}"));
+                }
+                // A problem example is a problem of its response's status.
+                if media_type == PROBLEM {
+                    for (name, value) in examples_of(content) {
+                        assert_eq!(
+                            value["status"].to_string(),
+                            status.as_str(),
+                            "{path} {status} example {name}"
+                        );
+                        if status == "422" {
+                            assert!(
+                                value["errors"].as_array().is_some_and(|e| !e.is_empty()),
+                                "{path} 422 example {name} lists no errors"
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        if path.starts_with("/v1/") || path == "/" || path == "/docs" {
+            assert!(
+                op["description"].as_str().is_some() || op["summary"].as_str().is_some(),
+                "{method} {path} is not described"
+            );
+        }
+    }
+    for (name, schema) in spec["components"]["schemas"].as_object().expect("schemas") {
+        if examples_of(schema).is_empty() {
+            missing.push(format!("schema {name}"));
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "no example for:\n{}",
+        missing.join("\n")
+    );
+
+    // The job routes show a job of every format.
+    for path in ["/v1/render", "/v1/validate"] {
+        let formats: BTreeSet<String> = examples_of(media(&spec, path, None, JSON))
+            .iter()
+            .map(|(_, job)| job["format"].as_str().unwrap_or("").to_owned())
+            .collect();
+        for format in ["pdf", "docx", "xlsx", "image", "zip"] {
+            assert!(formats.contains(format), "{path} has no {format} example");
+        }
+        let invoice = example(&spec, path, None, JSON, "pdf-invoice");
+        assert_eq!(invoice["template"], "invoice");
+    }
+}
+
+/// One multipart body made from a form example: objects are JSON parts,
+/// arrays are file parts (with a file name), other values text fields.
+fn form_request(path: &str, value: &Value) -> Request<Body> {
+    let boundary = "docsmith-example-boundary";
+    let mut body = Vec::new();
+    let mut part = |name: &str, file: Option<&str>, content_type: Option<&str>, bytes: &[u8]| {
+        body.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
+        let mut disposition = format!("Content-Disposition: form-data; name=\"{name}\"");
+        if let Some(file) = file {
+            disposition.push_str(&format!("; filename=\"{file}\""));
+        }
+        body.extend_from_slice(disposition.as_bytes());
+        body.extend_from_slice(b"\r\n");
+        if let Some(content_type) = content_type {
+            body.extend_from_slice(format!("Content-Type: {content_type}\r\n").as_bytes());
+        }
+        body.extend_from_slice(b"\r\n");
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    };
+    for (name, value) in value.as_object().expect("a form example is an object") {
+        match value {
+            Value::Object(_) => part(name, None, Some(JSON), value.to_string().as_bytes()),
+            Value::Array(items) => {
+                for item in items {
+                    let bytes = item.as_str().expect("a file is a string");
+                    part(name, Some(name), None, bytes.as_bytes());
+                }
+            }
+            Value::String(text) => part(name, None, None, text.as_bytes()),
+            other => part(name, None, None, other.to_string().as_bytes()),
+        }
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    Request::post(path)
+        .header("content-type", format!("{FORM}; boundary={boundary}"))
+        .body(Body::from(body))
+        .expect("request")
+}
+
+#[tokio::test]
+async fn request_examples_are_accepted() {
+    let spec = document().await;
+    let state = state_with(test_config());
+    for path in ["/v1/validate", "/v1/render"] {
+        for (name, job) in examples_of(media(&spec, path, None, JSON)) {
+            let reply = send(&state, post_json(path, job.to_string())).await;
+            assert_eq!(
+                reply.status,
+                StatusCode::OK,
+                "{path} example {name}: {}",
+                String::from_utf8_lossy(&reply.body)
+            );
+            if path == "/v1/validate" {
+                assert_eq!(reply.json()["format"], job["format"], "{name}");
+            } else {
+                assert!(!reply.body.is_empty(), "{name}");
+            }
+        }
+    }
+    for path in ["/v1/validate", "/v1/render", "/v1/images"] {
+        let forms = examples_of(media(&spec, path, None, FORM));
+        assert!(!forms.is_empty(), "{path} has no form example");
+        for (name, form) in forms {
+            let reply = send(&state, form_request(path, &form)).await;
+            assert_eq!(
+                reply.status,
+                StatusCode::OK,
+                "{path} form example {name}: {}",
+                String::from_utf8_lossy(&reply.body)
+            );
+        }
+    }
+    // The form schemas show the same forms.
+    assert_eq!(
+        schema_example(&spec, "JobForm"),
+        example(&spec, "/v1/render", None, FORM, "zip-with-file")
+    );
+    assert_eq!(
+        schema_example(&spec, "ImageForm"),
+        example(&spec, "/v1/images", None, FORM, "bmp-to-png")
+    );
+    let reply = send(
+        &state,
+        form_request("/v1/images", &schema_example(&spec, "ImageForm")),
+    )
+    .await;
+    assert_eq!(reply.header("content-type"), "image/png");
+}
+
+/// The examples of the job's parts, put together, make valid jobs.
+#[tokio::test]
+async fn schema_examples_make_valid_jobs() {
+    let spec = document().await;
+    let state = state_with(test_config());
+    let ex = |name: &str| schema_example(&spec, name);
+
+    let sheet = ex("SheetSpec");
+    assert!(
+        sheet["columns"]
+            .as_array()
+            .expect("columns")
+            .contains(&ex("ColumnSpec"))
+    );
+    assert!(
+        sheet["charts"]
+            .as_array()
+            .expect("charts")
+            .contains(&ex("ChartSpec"))
+    );
+    assert_eq!(sheet["header_style"], ex("HeaderStyleSpec"));
+    let png = ex("ImageJob")["source"].clone();
+    let jobs = [
+        json!({"format": "xlsx", "workbook": {"properties": ex("PropertiesSpec"), "sheets": [sheet]}}),
+        json!({"format": "xlsx", "workbook": ex("WorkbookSpec")}),
+        json!({"format": "image", "source": png, "resize": ex("ImageResize"), "output": ex("ImageOutput")}),
+        json!({"format": "zip", "entries": [ex("ZipEntry")], "batch": ex("BatchRequest")}),
+        ex("JobRequest"),
+    ];
+    for job in jobs {
+        let reply = send(&state, post_json("/v1/render", job.to_string())).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::OK,
+            "{job}: {}",
+            String::from_utf8_lossy(&reply.body)
+        );
+    }
+    let format = ex("Format");
+    assert!(
+        spec["components"]["schemas"]["Format"]["enum"]
+            .as_array()
+            .expect("enum")
+            .contains(&format)
+    );
+}
+
+/// A request whose body never ends while `tx` lives: it holds its key's
+/// slot.
+fn held(path: &str, content_type: &str, key: &str) -> (Request<Body>, mpsc::Sender<Bytes>) {
+    let (tx, rx) = mpsc::channel::<Bytes>(1);
+    let body = Body::from_stream(futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv()
+            .await
+            .map(|chunk| (Ok::<_, std::io::Error>(chunk), rx))
+    }));
+    let request = Request::post(path)
+        .header("content-type", content_type)
+        .header("x-api-key", key)
+        .body(body)
+        .expect("request");
+    (request, tx)
+}
+
+fn with_key(request: Request<Body>, key: &str) -> Request<Body> {
+    let (mut parts, body) = request.into_parts();
+    parts
+        .headers
+        .insert("x-api-key", key.parse().expect("header value"));
+    Request::from_parts(parts, body)
+}
+
+#[tokio::test]
+async fn response_examples_are_what_the_server_answers() {
+    let spec = document().await;
+    let state = state_with(test_config());
+    let answer = |reply: &Reply, status: u16| {
+        assert_eq!(
+            reply.status.as_u16(),
+            status,
+            "{}",
+            String::from_utf8_lossy(&reply.body)
+        );
+        reply.json()
+    };
+
+    let reply = send(&state, get("/healthz")).await;
+    assert_eq!(
+        answer(&reply, 200),
+        example(&spec, "/healthz", Some("200"), JSON, "ok")
+    );
+    assert_eq!(answer(&reply, 200), schema_example(&spec, "Health"));
+    let reply = send(&state, get("/readyz")).await;
+    assert_eq!(
+        answer(&reply, 200),
+        example(&spec, "/readyz", Some("200"), JSON, "ready")
+    );
+    assert_eq!(answer(&reply, 200), schema_example(&spec, "Readiness"));
+    let reply = send(&state, get("/v1/templates")).await;
+    assert_eq!(
+        answer(&reply, 200),
+        example(&spec, "/v1/templates", Some("200"), JSON, "builtin")
+    );
+    assert_eq!(answer(&reply, 200), schema_example(&spec, "TemplateList"));
+    let reply = send(&state, get("/v1/templates/invoice")).await;
+    let path = "/v1/templates/{name}";
+    assert_eq!(
+        answer(&reply, 200),
+        example(&spec, path, Some("200"), JSON, "invoice")
+    );
+    assert_eq!(answer(&reply, 200), schema_example(&spec, "TemplateInfo"));
+    let reply = send(&state, get("/v1/templates/invoce")).await;
+    assert_eq!(
+        answer(&reply, 404),
+        example(&spec, path, Some("404"), PROBLEM, "unknown-template")
+    );
+    let invoice = example(&spec, "/v1/validate", None, JSON, "pdf-invoice");
+    let reply = send(&state, post_json("/v1/validate", invoice.to_string())).await;
+    let validation = answer(&reply, 200);
+    assert_eq!(
+        validation,
+        example(&spec, "/v1/validate", Some("200"), JSON, "pdf-invoice")
+    );
+    assert_eq!(validation, schema_example(&spec, "Validation"));
+    let metrics = example(
+        &spec,
+        "/metrics",
+        Some("200"),
+        "text/plain; version=0.0.4",
+        "excerpt",
+    );
+    let reply = send(&state, get("/metrics")).await;
+    let text = String::from_utf8(reply.body).expect("utf-8");
+    for line in metrics.as_str().expect("text").lines() {
+        if line.starts_with('#') {
+            assert!(text.contains(line), "/metrics has no line {line:?}");
+        }
+    }
+
+    // The problems of the job routes: each example that quotes its
+    // request is the answer to it.
+    for path in ["/v1/render", "/v1/validate"] {
+        let responses = &operation(&spec, path)["responses"];
+        for (status, response) in responses.as_object().expect("responses") {
+            let Some(examples) = response["content"][PROBLEM]["examples"].as_object() else {
+                continue;
+            };
+            for (name, ex) in examples {
+                let Some(body) = ex["description"]
+                    .as_str()
+                    .and_then(|d| d.strip_prefix("The answer to `"))
+                    .and_then(|d| d.strip_suffix("`."))
+                else {
+                    continue;
+                };
+                let reply = send(&state, post_json(path, body.to_owned())).await;
+                let status: u16 = status.parse().expect("status");
+                assert_eq!(
+                    answer(&reply, status),
+                    ex["value"],
+                    "{path} {status} {name}"
+                );
+            }
+        }
+        let plain = Request::post(path)
+            .header("content-type", "text/plain")
+            .body(Body::from("hello"))
+            .expect("request");
+        let reply = send(&state, plain).await;
+        assert_eq!(
+            answer(&reply, 415),
+            example(&spec, path, Some("415"), PROBLEM, "text-plain")
+        );
+        let huge = Request::post(path)
+            .header("content-type", JSON)
+            .header("content-length", (32 * 1024 * 1024 + 1).to_string())
+            .body(Body::empty())
+            .expect("request");
+        let reply = send(&state, huge).await;
+        assert_eq!(
+            answer(&reply, 413),
+            example(&spec, path, Some("413"), PROBLEM, "json")
+        );
+    }
+    // The examples of the schemas are among them.
+    let invalid = example(&spec, "/v1/validate", Some("422"), PROBLEM, "invalid-cells");
+    assert_eq!(invalid, schema_example(&spec, "Problem"));
+    let template = example(
+        &spec,
+        "/v1/validate",
+        Some("422"),
+        PROBLEM,
+        "template-error",
+    );
+    assert_eq!(template["errors"][0], schema_example(&spec, "FieldError"));
+
+    for path in ["/v1/render", "/v1/validate", "/v1/images"] {
+        let broken = Request::post(path)
+            .header("content-type", "multipart/form-data; boundary=xx")
+            .body(Body::from("--xx\r\nbroken"))
+            .expect("request");
+        let reply = send(&state, broken).await;
+        assert_eq!(
+            answer(&reply, 400),
+            example(&spec, path, Some("400"), PROBLEM, "broken-multipart"),
+            "{path}"
+        );
+    }
+
+    let path = "/v1/images";
+    let reply = send(&state, post_json(path, "{}")).await;
+    assert_eq!(
+        answer(&reply, 415),
+        example(&spec, path, Some("415"), PROBLEM, "not-a-form")
+    );
+    let mut form = example(&spec, path, None, FORM, "bmp-to-png");
+    form["width"] = json!(0);
+    form["fit"] = json!("squash");
+    let reply = send(&state, form_request(path, &form)).await;
+    assert_eq!(
+        answer(&reply, 422),
+        example(&spec, path, Some("422"), PROBLEM, "invalid-fields")
+    );
+    let reply = send(&state, form_request(path, &json!({"width": 40}))).await;
+    assert_eq!(
+        answer(&reply, 422),
+        example(&spec, path, Some("422"), PROBLEM, "no-files")
+    );
+
+    // Forms over the size limit.
+    let small = state_with(ServiceConfig {
+        max_body: 1024,
+        max_upload: 1024,
+        ..test_config()
+    });
+    let padding = "x".repeat(4096);
+    for (path, form) in [
+        (
+            "/v1/render",
+            json!({"job": {"format": "zip"}, "notes": padding}),
+        ),
+        ("/v1/images", json!({"files": [padding]})),
+    ] {
+        let reply = send(&small, form_request(path, &form)).await;
+        assert_eq!(
+            answer(&reply, 413),
+            example(&spec, path, Some("413"), PROBLEM, "multipart"),
+            "{path}"
+        );
+    }
+
+    // A full queue, and a job past its time limit.
+    let busy_state = state_with(ServiceConfig {
+        workers: 1,
+        queue_depth: 0,
+        ..test_config()
+    });
+    let busy = block_worker(&busy_state);
+    let job = example(&spec, "/v1/render", None, JSON, "pdf-markup");
+    let reply = send(&busy_state, post_json("/v1/render", job.to_string())).await;
+    assert_eq!(
+        answer(&reply, 503),
+        example(&spec, "/v1/render", Some("503"), PROBLEM, "queue-full")
+    );
+    assert_eq!(reply.header("retry-after"), "1");
+    drop(busy);
+    let slow_state = state_with(ServiceConfig {
+        job_timeout: Duration::from_millis(1),
+        ..test_config()
+    });
+    let reply = send(
+        &slow_state,
+        post_json("/v1/render", sales_job(20_000).to_string()),
+    )
+    .await;
+    assert_eq!(
+        answer(&reply, 504),
+        example(&spec, "/v1/render", Some("504"), PROBLEM, "job-timeout")
+    );
+}
+
+const BILLING_KEY: &str = "billing-key-0123456789";
+const PHOTOS_KEY: &str = "photos-key-0123456789";
+
+/// The keys the examples name: `billing` (render, validate, templates) and
+/// `photos` (images), 4 requests at once each.
+fn keyed_state() -> std::sync::Arc<AppState> {
+    let keys = ApiKeys::parse(
+        &format!(
+            "billing {BILLING_KEY} render,validate,templates 4\n\
+             photos {PHOTOS_KEY} images 4"
+        ),
+        "test",
+    )
+    .expect("keys");
+    let templates = Catalog::load(&repo_path("templates")).expect("templates");
+    AppState::with_keys(test_config(), templates, keys)
+}
+
+#[tokio::test]
+async fn key_problem_examples_are_what_the_server_answers() {
+    let spec = document().await;
+    let state = keyed_state();
+    for (method, path) in ROUTES.iter().filter(|(_, path)| path.starts_with("/v1/")) {
+        let uri = path.replace("{name}", "invoice");
+        let request = || {
+            if *method == "post" {
+                post_json(&uri, "{}")
+            } else {
+                get(&uri)
+            }
+        };
+        let (own, other) = if *path == "/v1/images" {
+            (PHOTOS_KEY, BILLING_KEY)
+        } else {
+            (BILLING_KEY, PHOTOS_KEY)
+        };
+        let reply = send(&state, request()).await;
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{path}");
+        assert_eq!(
+            reply.json(),
+            example(&spec, path, Some("401"), PROBLEM, "no-key")
+        );
+        let reply = send(&state, with_key(request(), "not-a-known-key-at-all")).await;
+        assert_eq!(
+            reply.json(),
+            example(&spec, path, Some("401"), PROBLEM, "unknown-key")
+        );
+        let reply = send(&state, with_key(request(), other)).await;
+        assert_eq!(reply.status, StatusCode::FORBIDDEN, "{path}");
+        assert_eq!(
+            reply.json(),
+            example(&spec, path, Some("403"), PROBLEM, "forbidden")
+        );
+
+        // Four requests hold the key's four slots: the fifth gets 429.
+        let mut holders = Vec::new();
+        for _ in 0..4 {
+            // The images route reads a form; the others, JSON.
+            let (request, tx) = if *path == "/v1/images" {
+                held(path, "multipart/form-data; boundary=xx", own)
+            } else {
+                held("/v1/render", JSON, own)
+            };
+            let state = state.clone();
+            holders.push((tx, tokio::spawn(async move { send(&state, request).await })));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let reply = send(&state, with_key(request(), own)).await;
+        assert_eq!(reply.status, StatusCode::TOO_MANY_REQUESTS, "{path}");
+        assert_eq!(
+            reply.json(),
+            example(&spec, path, Some("429"), PROBLEM, "too-many-requests")
+        );
+        assert_eq!(reply.header("retry-after"), "1");
+        for (tx, pending) in holders {
+            drop(tx);
+            let _ = pending.await;
+        }
+    }
+}
