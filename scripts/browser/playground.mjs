@@ -192,6 +192,35 @@ try {
   check(status.startsWith("done"), "the status says done", status);
   await page.screenshot({ path: join(artifacts, "playground-images.png"), fullPage: true });
 
+  // The API reference lists every operation of the OpenAPI document, and
+  // its "Try it" sends the selected example.
+  const spec = await (await fetch(base + "/openapi.json")).json();
+  const operations = Object.entries(spec.paths).flatMap(([path, item]) =>
+    Object.keys(item).map((method) => `${method.toUpperCase()} ${path}`)).sort();
+  await page.goto(base + "/docs", { waitUntil: "load" });
+  await page.waitForSelector("nav a[href='#schemas']");
+  const listed = (await page.$$eval("nav a", (links) => links.map((a) => a.textContent)))
+    .filter((t) => t !== "all schemas").sort();
+  check(JSON.stringify(listed) === JSON.stringify(operations), "/docs lists every route of /openapi.json",
+    `${listed.length} listed, ${operations.length} in the document`);
+  check(operations.includes("POST /v1/render") && operations.includes("GET /"), "the document has the render route and the playground",
+    operations.join(", "));
+  const render = page.locator("section#post-v1-render");
+  const picked = await render.locator("select[aria-label=example]").first().evaluate((select) => {
+    const option = [...select.options].find((o) => o.textContent.startsWith("pdf-invoice"));
+    if (!option) return null;
+    select.value = option.value;
+    select.dispatchEvent(new Event("change"));
+    return option.textContent;
+  });
+  check(picked !== null, "/docs offers the pdf-invoice example for POST /v1/render", String(picked));
+  await render.getByRole("button", { name: "Try it", exact: true }).click();
+  const result = render.locator(":scope > .result");
+  await result.locator("a[download]").waitFor({ timeout: 30000 });
+  const answer = await result.textContent();
+  check(answer.startsWith("200") && answer.includes("application/pdf"), "/docs renders the invoice example", answer.slice(0, 120));
+  await page.screenshot({ path: join(artifacts, "docs.png") });
+
   check(consoleErrors.length === 0, "no errors in the browser console", consoleErrors.join(" | "));
 } catch (err) {
   check(false, "the walk through the page", err.stack || String(err));
