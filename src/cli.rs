@@ -30,8 +30,11 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run the HTTP service.
+    /// Run the HTTP service (and, with its queue settings, async job workers).
     Serve(ServeArgs),
+    /// Run async job workers only, sharing the job database and result
+    /// storage of `serve` nodes (no HTTP).
+    Worker(WorkerArgs),
     /// Render one job file without a server (same code path as the service).
     Render(RenderArgs),
     /// Check a job file and list every problem in it.
@@ -94,6 +97,8 @@ pub struct ServeArgs {
     #[arg(long, env = "DOCSMITH_SHUTDOWN_TIMEOUT", default_value = "30s", value_parser = parse_duration)]
     pub shutdown_timeout: Duration,
     #[command(flatten)]
+    pub queue: QueueArgs,
+    #[command(flatten)]
     pub templates: TemplateArgs,
     /// Log line format.
     #[arg(long, env = "DOCSMITH_LOG_FORMAT", value_enum, default_value_t = LogFormat::Pretty)]
@@ -101,6 +106,80 @@ pub struct ServeArgs {
     /// Log filter (tracing EnvFilter syntax, e.g. `info` or `docsmith=debug`).
     #[arg(long, env = "DOCSMITH_LOG", default_value = "info")]
     pub log: String,
+}
+
+#[derive(Debug, Args)]
+pub struct WorkerArgs {
+    /// Threads rendering at once [default: number of cores].
+    #[arg(long, env = "DOCSMITH_WORKERS")]
+    pub workers: Option<usize>,
+    /// On SIGTERM/Ctrl-C, how long the jobs under way may take to finish
+    /// (past it they run again elsewhere once their leases run out).
+    #[arg(long, env = "DOCSMITH_SHUTDOWN_TIMEOUT", default_value = "30s", value_parser = parse_duration)]
+    pub shutdown_timeout: Duration,
+    #[command(flatten)]
+    pub queue: QueueArgs,
+    #[command(flatten)]
+    pub templates: TemplateArgs,
+    /// Log line format.
+    #[arg(long, env = "DOCSMITH_LOG_FORMAT", value_enum, default_value_t = LogFormat::Pretty)]
+    pub log_format: LogFormat,
+    /// Log filter (tracing EnvFilter syntax, e.g. `info` or `docsmith=debug`).
+    #[arg(long, env = "DOCSMITH_LOG", default_value = "info")]
+    pub log: String,
+}
+
+/// Where async jobs and their results live, and how they run.
+#[derive(Debug, Args)]
+pub struct QueueArgs {
+    /// Directory of the embedded job database, stored results and
+    /// temporary files (created if missing).
+    #[arg(long, env = "DOCSMITH_DATA_DIR", default_value = "docsmith-data")]
+    pub data_dir: PathBuf,
+    /// Job database: sqlite://PATH or postgres://USER:PASSWORD@HOST/DB, shared
+    /// by every node [default: SQLite in --data-dir].
+    #[arg(long, env = "DOCSMITH_DATABASE", hide_env_values = true)]
+    pub database: Option<String>,
+    /// Result storage: a directory, file://DIR or s3://BUCKET/PREFIX
+    /// (credentials, region and endpoint from the AWS_* variables)
+    /// [default: --data-dir/results].
+    #[arg(long, env = "DOCSMITH_STORAGE")]
+    pub storage: Option<String>,
+    /// How long a finished async job and its document are kept.
+    #[arg(long, env = "DOCSMITH_JOB_TTL", default_value = "24h", value_parser = parse_duration)]
+    pub job_ttl: Duration,
+    /// How long a worker's claim on a job lasts without a heartbeat; a job
+    /// whose worker died runs again after it.
+    #[arg(long, env = "DOCSMITH_LEASE", default_value = "30s", value_parser = parse_duration)]
+    pub lease: Duration,
+    /// Runs of one async job before it is failed (its worker died each time).
+    #[arg(long, env = "DOCSMITH_MAX_ATTEMPTS", default_value_t = 3)]
+    pub max_attempts: u32,
+    /// Time limit of one async job's run.
+    #[arg(long, env = "DOCSMITH_ASYNC_JOB_TIMEOUT", default_value = "15m", value_parser = parse_duration)]
+    pub async_job_timeout: Duration,
+    /// Async jobs this node runs at once; 0 makes a node that only takes
+    /// and serves them [default: --workers].
+    #[arg(long, env = "DOCSMITH_ASYNC_WORKERS")]
+    pub async_workers: Option<usize>,
+    /// How often an idle worker looks for jobs submitted on other nodes.
+    #[arg(long, env = "DOCSMITH_POLL", default_value = "500ms", value_parser = parse_duration)]
+    pub poll: Duration,
+}
+
+impl QueueArgs {
+    fn config(&self, workers: usize) -> crate::queue::QueueConfig {
+        let mut config = crate::queue::QueueConfig::new(self.data_dir.clone());
+        config.database = self.database.clone();
+        config.storage = self.storage.clone();
+        config.ttl = self.job_ttl;
+        config.lease = self.lease.max(Duration::from_secs(1));
+        config.max_attempts = self.max_attempts.max(1);
+        config.job_timeout = self.async_job_timeout;
+        config.workers = self.async_workers.unwrap_or(workers);
+        config.poll = self.poll.max(Duration::from_millis(10));
+        config
+    }
 }
 
 #[derive(Debug, Args)]
@@ -228,6 +307,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Serve(args) => serve(args),
+        Command::Worker(args) => worker_command(args),
         Command::Render(args) => render_command(args),
         Command::Validate(args) => validate_command(args),
         Command::Templates(args) => templates_command(args),
@@ -285,16 +365,82 @@ fn serve(args: ServeArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(http::serve::run(
-        args.addr,
-        config,
-        templates,
-        keys,
-        args.shutdown_timeout,
-    )) {
+    let queue_config = args.queue.config(config.workers);
+    let served = runtime.block_on(async {
+        let queue = crate::queue::Queue::open(queue_config)
+            .await
+            .map_err(|err| std::io::Error::other(format!("async jobs: {err}")))?;
+        http::serve::run(
+            args.addr,
+            config,
+            templates,
+            keys,
+            Some(queue),
+            args.shutdown_timeout,
+        )
+        .await
+    });
+    match served {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             tracing::error!(error = %err, "the service stopped with an error");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn worker_command(args: WorkerArgs) -> ExitCode {
+    init_logging(args.log_format, &args.log);
+    let templates = match args.templates.load() {
+        Ok(catalog) => catalog,
+        Err(err) => {
+            tracing::error!(error = %err, "cannot read the templates directory");
+            return ExitCode::FAILURE;
+        }
+    };
+    let workers = args.workers.unwrap_or_else(http::default_workers).max(1);
+    let mut config = args.queue.config(workers);
+    if config.workers == 0 {
+        config.workers = workers;
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_stack_size(crate::pool::WORKER_STACK_BYTES)
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("docsmith: cannot start the async runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let grace = args.shutdown_timeout;
+    let result = runtime.block_on(async move {
+        let queue = crate::queue::Queue::open(config).await?;
+        let engine = crate::queue::worker::Engine {
+            pool: std::sync::Arc::new(crate::pool::Pool::new(workers, workers)),
+            templates,
+            retry_after_secs: 1,
+        };
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let mut running = tokio::spawn(crate::queue::worker::run(queue, engine, stop_rx));
+        tokio::select! {
+            _ = &mut running => {}
+            _ = http::serve::shutdown_signal() => {
+                tracing::info!(grace_s = grace.as_secs(), "shutting down: finishing the jobs under way");
+                let _ = stop_tx.send(true);
+                if tokio::time::timeout(grace, running).await.is_err() {
+                    tracing::warn!("jobs under way did not finish in time; they run again elsewhere once their leases run out");
+                }
+            }
+        }
+        tracing::info!("docsmith worker stopped");
+        Ok::<(), crate::queue::QueueError>(())
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            tracing::error!(error = %err, "the worker stopped with an error");
             ExitCode::FAILURE
         }
     }

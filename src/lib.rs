@@ -20,6 +20,7 @@ pub mod layout;
 pub mod pdf;
 pub mod pool;
 pub mod problem;
+pub mod queue;
 pub mod render;
 pub mod render_ctx;
 pub mod template;

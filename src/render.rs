@@ -106,6 +106,21 @@ impl RenderError {
     }
 }
 
+/// Logs why a job failed, at the level its cause deserves: a bug is an
+/// error, a client's mistake or a timeout is not.
+pub fn report_failure(err: &RenderError) {
+    match err {
+        RenderError::Interrupted(why) => tracing::warn!(%why, "job interrupted"),
+        RenderError::Io(io) => tracing::info!(error = %io, "output closed early"),
+        RenderError::Invalid(errors) => tracing::info!(problems = errors.len(), "invalid document"),
+        RenderError::Overloaded(_) => tracing::info!("no room on the worker pool"),
+        RenderError::Xlsx(_)
+        | RenderError::Pdf(_)
+        | RenderError::Image(_)
+        | RenderError::Panicked(_) => tracing::error!(error = %err, "job failed"),
+    }
+}
+
 impl From<xlsx::XlsxError> for RenderError {
     fn from(err: xlsx::XlsxError) -> Self {
         match err {

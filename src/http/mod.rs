@@ -5,6 +5,7 @@ pub mod auth;
 mod disposition;
 mod docs;
 mod images;
+mod jobs;
 mod playground;
 mod problem;
 mod prom;
@@ -93,6 +94,8 @@ pub struct AppState {
     pub templates: Catalog,
     /// API keys; none means the job routes are open.
     pub keys: auth::ApiKeys,
+    /// The async job queue (`/v1/jobs`); none answers 503 there.
+    pub queue: Option<Arc<crate::queue::Queue>>,
     ready: AtomicBool,
 }
 
@@ -102,12 +105,23 @@ impl AppState {
     }
 
     pub fn with_keys(config: ServiceConfig, templates: Catalog, keys: auth::ApiKeys) -> Arc<Self> {
+        Self::with_queue(config, templates, keys, None)
+    }
+
+    /// The whole service: with API keys and the async job queue.
+    pub fn with_queue(
+        config: ServiceConfig,
+        templates: Catalog,
+        keys: auth::ApiKeys,
+        queue: Option<Arc<crate::queue::Queue>>,
+    ) -> Arc<Self> {
         let pool = Arc::new(Pool::new(config.workers, config.queue_depth));
         Arc::new(Self {
             config,
             pool,
             templates,
             keys,
+            queue,
             ready: AtomicBool::new(true),
         })
     }
@@ -140,6 +154,9 @@ pub fn app(state: Arc<AppState>) -> Router {
             "/v1/images",
             post(images::convert).layer(DefaultBodyLimit::max(state.config.max_upload)),
         )
+        .route("/v1/jobs", post(jobs::submit))
+        .route("/v1/jobs/{id}", get(jobs::status).delete(jobs::remove))
+        .route("/v1/jobs/{id}/result", get(jobs::result))
         .route("/v1/templates", get(templates::list))
         .route("/v1/templates/{name}", get(templates::get))
         .route("/healthz", get(healthz))
@@ -184,15 +201,17 @@ fn cors_layer(origins: &[String]) -> Option<tower_http::cors::CorsLayer> {
     Some(
         CorsLayer::new()
             .allow_origin(allow)
-            .allow_methods([Method::GET, Method::POST])
+            .allow_methods([Method::GET, Method::POST, Method::DELETE])
             .allow_headers([
                 header::CONTENT_TYPE,
                 header::AUTHORIZATION,
+                HeaderName::from_static("idempotency-key"),
                 HeaderName::from_static("x-api-key"),
                 X_REQUEST_ID.clone(),
             ])
             .expose_headers([
                 header::CONTENT_DISPOSITION,
+                header::LOCATION,
                 header::RETRY_AFTER,
                 X_REQUEST_ID.clone(),
             ])

@@ -22,6 +22,7 @@ use super::{AppState, FormatLabel};
 use crate::job::{self, Job};
 use crate::pool::Rejected;
 use crate::problem::{FieldError, Problem};
+pub(super) use crate::render::report_failure;
 use crate::render::{self, RenderError};
 use crate::render_ctx::{CancelToken, RenderCtx};
 
@@ -35,6 +36,16 @@ const PARSE_INLINE_BYTES: usize = 256 * 1024;
 
 /// Reads the job (and any uploaded files) from the request body.
 async fn read_job(state: &Arc<AppState>, request: Request) -> Result<(Job, Uploads), Problem> {
+    let (json, uploads) = read_parts(state, request).await?;
+    Ok((validate_json(state, json).await?, uploads))
+}
+
+/// The job JSON and the uploaded files of a request body: a JSON body, or
+/// a form with a `job` part (415 for anything else).
+pub(super) async fn read_parts(
+    state: &AppState,
+    request: Request,
+) -> Result<(Bytes, Uploads), Problem> {
     let content_type = request
         .headers()
         .get(header::CONTENT_TYPE)
@@ -47,22 +58,23 @@ async fn read_job(state: &Arc<AppState>, request: Request) -> Result<(Job, Uploa
         .unwrap_or("")
         .trim()
         .to_owned();
-    let (json, uploads) = match essence.as_str() {
-        "application/json" => (
+    match essence.as_str() {
+        "application/json" => Ok((
             read_body(request, state.config.max_body).await?,
             Uploads::new(),
-        ),
-        "multipart/form-data" => read_multipart(request).await?,
-        "" => return Err(unsupported_media_type("the request has no Content-Type")),
-        other => {
-            return Err(unsupported_media_type(&format!(
-                "Content-Type {other:?} is not accepted"
-            )));
-        }
-    };
+        )),
+        "multipart/form-data" => read_multipart(request).await,
+        "" => Err(unsupported_media_type("the request has no Content-Type")),
+        other => Err(unsupported_media_type(&format!(
+            "Content-Type {other:?} is not accepted"
+        ))),
+    }
+}
+
+/// Parses and validates the job JSON.
+pub(super) async fn validate_json(state: &Arc<AppState>, json: Bytes) -> Result<Job, Problem> {
     if json.len() <= PARSE_INLINE_BYTES {
-        let job = job::validate(job::parse(&json)?, &state.templates)?;
-        return Ok((job, uploads));
+        return Ok(job::validate(job::parse(&json)?, &state.templates)?);
     }
     let worker_state = Arc::clone(state);
     let job = tokio::task::spawn_blocking(move || {
@@ -73,7 +85,7 @@ async fn read_job(state: &Arc<AppState>, request: Request) -> Result<(Job, Uploa
     })
     .await
     .map_err(|_| Problem::internal())??;
-    Ok((job, uploads))
+    Ok(job)
 }
 
 /// The whole body, up to `limit` bytes (413 beyond), in one buffer sized
@@ -461,19 +473,6 @@ fn timed_out() -> Response {
 pub(super) fn overloaded(state: &AppState, reason: &'static str, detail: &str) -> Response {
     metrics::counter!("docsmith_rejections_total", "reason" => reason).increment(1);
     Problem::overloaded(detail, state.config.retry_after_secs).into_response()
-}
-
-pub(super) fn report_failure(err: &RenderError) {
-    match err {
-        RenderError::Interrupted(why) => tracing::warn!(%why, "job interrupted"),
-        RenderError::Io(io) => tracing::info!(error = %io, "output closed early"),
-        RenderError::Invalid(errors) => tracing::info!(problems = errors.len(), "invalid document"),
-        RenderError::Overloaded(_) => tracing::info!("no room on the worker pool"),
-        RenderError::Xlsx(_)
-        | RenderError::Pdf(_)
-        | RenderError::Image(_)
-        | RenderError::Panicked(_) => tracing::error!(error = %err, "job failed"),
-    }
 }
 
 fn document_response(body: Body, content_type: &'static str, disposition: &str) -> Response {

@@ -1,6 +1,7 @@
 //! Running the service on a socket, with graceful shutdown.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use hyper::server::conn::http1;
@@ -11,15 +12,18 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use super::{AppState, ServiceConfig, app};
+use crate::queue::{Queue, worker};
 use crate::templates::Catalog;
 
 /// Serves until SIGTERM or Ctrl-C, then stops accepting connections and lets
-/// in-flight jobs finish for up to `grace`.
+/// in-flight jobs finish for up to `grace`. With a queue, this node also
+/// runs async jobs (as many at once as its queue settings say).
 pub async fn run(
     addr: SocketAddr,
     config: ServiceConfig,
     templates: Catalog,
     keys: super::auth::ApiKeys,
+    queue: Option<Arc<Queue>>,
     grace: Duration,
 ) -> std::io::Result<()> {
     let listener = TcpListener::bind(addr).await?;
@@ -35,8 +39,16 @@ pub async fn run(
         "docsmith listening on http://{local}"
     );
     let header_timeout = config.body_timeout;
-    let state = AppState::with_keys(config, templates, keys);
+    let state = AppState::with_queue(config, templates, keys, queue.clone());
     let (stop_tx, mut stop_rx) = watch::channel(false);
+    let workers = queue.map(|queue| {
+        let engine = worker::Engine {
+            pool: Arc::clone(&state.pool),
+            templates: state.templates.clone(),
+            retry_after_secs: state.config.retry_after_secs,
+        };
+        tokio::spawn(worker::run(queue, engine, stop_rx.clone()))
+    });
     {
         let state = state.clone();
         tokio::spawn(async move {
@@ -82,19 +94,26 @@ pub async fn run(
             _ = stop_rx.wait_for(|stop| *stop) => break,
         }
     }
-    // No new connections; those open finish their requests, for up to `grace`.
+    // No new connections; those open finish their requests, and the async
+    // jobs under way theirs, for up to `grace`.
     drop(listener);
-    if tokio::time::timeout(grace, graceful.shutdown())
-        .await
-        .is_err()
-    {
-        tracing::warn!("in-flight jobs did not finish within the shutdown timeout; exiting");
+    let drained = async {
+        graceful.shutdown().await;
+        if let Some(workers) = workers {
+            let _ = workers.await;
+        }
+    };
+    if tokio::time::timeout(grace, drained).await.is_err() {
+        tracing::warn!(
+            "in-flight jobs did not finish within the shutdown timeout; exiting \
+             (async jobs under way run again on another worker once their leases run out)"
+        );
     }
     tracing::info!("docsmith stopped");
     Ok(())
 }
 
-async fn shutdown_signal() {
+pub(crate) async fn shutdown_signal() {
     let ctrl_c = async {
         if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await;

@@ -8,6 +8,7 @@ mod hostile;
 mod http;
 mod images;
 mod images_http;
+mod jobs;
 mod openapi;
 mod pdf;
 mod props;

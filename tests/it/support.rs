@@ -272,6 +272,8 @@ pub fn start_server(extra: &[&str]) -> (std::process::Child, String) {
     use std::process::Stdio;
     let mut child = Command::new(env!("CARGO_BIN_EXE_docsmith"))
         .args(["serve", "--addr", "127.0.0.1:0", "--log-format", "json"])
+        .arg("--data-dir")
+        .arg(temp_dir("serve-data"))
         .args(extra)
         .stdout(Stdio::null())
         .stderr(Stdio::piped())

@@ -1,0 +1,40 @@
+-- Async jobs: one row per submitted job, from queued to expired.
+CREATE TABLE docsmith_jobs (
+    id                TEXT PRIMARY KEY,
+    -- The API key that submitted it ('' without keys): only it sees the job.
+    owner             TEXT NOT NULL,
+    idempotency_key   TEXT,
+    -- SHA-256 of the stored input: a key reused for another job is refused.
+    input_digest      TEXT NOT NULL,
+    state             TEXT NOT NULL,
+    format            TEXT NOT NULL,
+    filename          TEXT NOT NULL,
+    content_type      TEXT NOT NULL,
+    -- The job as submitted ('json' or 'bundle', see src/queue/input.rs);
+    -- dropped when the job ends.
+    input_kind        TEXT NOT NULL,
+    input             BLOB,
+    callback_url      TEXT,
+    attempts          INTEGER NOT NULL DEFAULT 0,
+    worker            TEXT,
+    lease_until       INTEGER,
+    progress_done     INTEGER,
+    progress_total    INTEGER,
+    -- The problem document (JSON) of a failed job.
+    problem           TEXT,
+    result_size       INTEGER,
+    result_purged     INTEGER NOT NULL DEFAULT 0,
+    -- Milliseconds since the Unix epoch.
+    created_at        INTEGER NOT NULL,
+    started_at        INTEGER,
+    finished_at       INTEGER,
+    expires_at        INTEGER,
+    callback_state    TEXT,
+    callback_attempts INTEGER NOT NULL DEFAULT 0,
+    callback_next_at  INTEGER,
+    callback_error    TEXT
+);
+CREATE UNIQUE INDEX docsmith_jobs_idempotency ON docsmith_jobs (owner, idempotency_key);
+CREATE INDEX docsmith_jobs_queue ON docsmith_jobs (state, created_at);
+CREATE INDEX docsmith_jobs_expiry ON docsmith_jobs (expires_at);
+CREATE INDEX docsmith_jobs_callbacks ON docsmith_jobs (callback_state, callback_next_at);

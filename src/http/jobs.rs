@@ -1,0 +1,467 @@
+//! Async jobs over HTTP: `POST /v1/jobs` takes the body `/v1/render` takes
+//! and answers 202 at once; `GET /v1/jobs/{id}` shows its state and
+//! progress, `GET /v1/jobs/{id}/result` streams the document once it is
+//! there, `DELETE /v1/jobs/{id}` cancels or deletes it.
+//!
+//! With API keys, a job belongs to the key that submitted it: other keys
+//! get 404 for it.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::body::Body;
+use axum::extract::{Path, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use futures_util::StreamExt;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::AppState;
+use super::auth::KeyName;
+use crate::problem::{FieldError, Problem};
+use crate::queue::{JobRow, Queue, Removed, Submission, Submitted, time};
+
+/// Longest accepted `Idempotency-Key`.
+const MAX_IDEMPOTENCY_KEY: usize = 255;
+
+/// An async job: its state, progress and, once it has ended, where its
+/// document is or why there is none.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "0b6f9f5e-3a51-4f0e-9a3c-6f1f2d8f4a10",
+    "state": "running",
+    "format": "zip",
+    "filename": "invoices.zip",
+    "created_at": "2026-11-27T09:00:00.000Z",
+    "started_at": "2026-11-27T09:00:00.120Z",
+    "attempts": 1,
+    "progress": {"done": 420, "total": 1000},
+    "links": {"self": "/v1/jobs/0b6f9f5e-3a51-4f0e-9a3c-6f1f2d8f4a10", "result": "/v1/jobs/0b6f9f5e-3a51-4f0e-9a3c-6f1f2d8f4a10/result"}
+}))]
+pub struct JobStatus {
+    pub id: String,
+    /// `queued`, `running`, `succeeded`, `failed` or `cancelled`.
+    #[schema(example = "succeeded")]
+    pub state: String,
+    #[schema(example = "pdf")]
+    pub format: String,
+    /// The document's file name (`Content-Disposition` of the result).
+    pub filename: String,
+    /// When it was submitted (RFC 3339, UTC).
+    pub created_at: String,
+    /// When a worker first took it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub started_at: Option<String>,
+    /// When it ended (succeeded, failed or cancelled).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub finished_at: Option<String>,
+    /// When the result and this record are deleted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<String>,
+    /// Runs so far: more than one when a worker stopped mid-run and
+    /// another took the job over.
+    pub attempts: i64,
+    /// Entries of a zip job written so far, of all.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub progress: Option<Progress>,
+    /// Size of the document in bytes, once it has succeeded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub size: Option<i64>,
+    /// Why it failed: the problem `/v1/render` would have answered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub problem: Option<serde_json::Value>,
+    /// True once the result has expired and been deleted (its download is 410).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub expired: bool,
+    pub links: Links,
+}
+
+/// Progress of a job with entries.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Progress {
+    pub done: i64,
+    pub total: i64,
+}
+
+/// Where to find the job and its document.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Links {
+    #[serde(rename = "self")]
+    pub this: String,
+    pub result: String,
+}
+
+impl From<JobRow> for JobStatus {
+    fn from(row: JobRow) -> Self {
+        let at = |ms: Option<i64>| ms.map(time::rfc3339);
+        let this = format!("/v1/jobs/{}", row.id);
+        JobStatus {
+            state: row.state,
+            format: row.format,
+            filename: row.filename,
+            created_at: time::rfc3339(row.created_at),
+            started_at: at(row.started_at),
+            finished_at: at(row.finished_at),
+            expires_at: at(row.expires_at),
+            attempts: row.attempts,
+            progress: match (row.progress_done, row.progress_total) {
+                (Some(done), Some(total)) => Some(Progress { done, total }),
+                _ => None,
+            },
+            size: row.result_size,
+            problem: row
+                .problem
+                .as_deref()
+                .and_then(|p| serde_json::from_str(p).ok()),
+            expired: row.result_purged != 0,
+            links: Links {
+                result: format!("{this}/result"),
+                this,
+            },
+            id: row.id,
+        }
+    }
+}
+
+/// The `{id}` of a job route; one that is not UTF-8 names no job.
+pub struct JobId(String);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for JobId {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(JobId(
+            Path::<String>::from_request_parts(parts, state)
+                .await
+                .map_or_else(|_| String::from("\u{fffd}"), |Path(id)| id),
+        ))
+    }
+}
+
+fn queue_of(state: &AppState) -> Result<&Arc<Queue>, Box<Response>> {
+    state.queue.as_ref().ok_or_else(|| {
+        Box::new(
+            Problem::new(
+                503,
+                "async-jobs-off",
+                "Async jobs are not available",
+                "this node runs without a job database; use POST /v1/render",
+            )
+            .into_response(),
+        )
+    })
+}
+
+fn owner(headers: &axum::http::Extensions) -> String {
+    headers
+        .get::<KeyName>()
+        .map(|k| k.0.clone())
+        .unwrap_or_default()
+}
+
+fn no_such_job(id: &str) -> Response {
+    Problem::new(
+        404,
+        "unknown-job",
+        "Unknown job",
+        format!("there is no job {id:?} (it never existed, was deleted, or expired long ago)"),
+    )
+    .into_response()
+}
+
+fn store_failed(err: &dyn std::fmt::Display) -> Response {
+    tracing::error!(error = %err, "the job store failed");
+    let mut response = Problem::new(
+        503,
+        "job-store-unavailable",
+        "Job store unavailable",
+        "the job database or result storage did not answer; retry later",
+    )
+    .into_response();
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+    response
+}
+
+/// The `Idempotency-Key` header, if any: 1–255 visible ASCII characters.
+fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, Box<Problem>> {
+    let Some(value) = headers.get("idempotency-key") else {
+        return Ok(None);
+    };
+    let key = value.to_str().ok().map(str::trim).unwrap_or("");
+    if key.is_empty()
+        || key.len() > MAX_IDEMPOTENCY_KEY
+        || !key.bytes().all(|b| b.is_ascii_graphic() || b == b' ')
+    {
+        return Err(Box::new(Problem::new(
+            400,
+            "bad-idempotency-key",
+            "Bad Idempotency-Key",
+            format!("Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} visible ASCII characters"),
+        )));
+    }
+    Ok(Some(key.to_owned()))
+}
+
+/// Submit a job to run in the background.
+///
+/// The body is the one `POST /v1/render` takes. It is checked at once (400,
+/// 413, 415 and 422 as there; a template's data is checked when it runs),
+/// stored, and answered with 202 and the job's address in `Location`.
+/// With `Idempotency-Key`, submitting again (even at the same time) gives
+/// the same job; the same key with another body is 422.
+#[utoipa::path(
+    post, path = "/v1/jobs", tag = "jobs",
+    request_body(content = crate::job::JobRequest, description = "A job (JSON), or multipart/form-data with a `job` part plus file parts", content_type = "application/json"),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Submitting again with the same key gives the same job (1–255 visible ASCII characters)", example = "order-2026-0042")),
+    responses(
+        (status = 202, description = "Accepted: the job is queued (or, with a known Idempotency-Key, the job submitted before)", body = JobStatus,
+         headers(("Location" = String, description = "`/v1/jobs/{id}`"))),
+        super::problem::RenderProblems,
+    )
+)]
+pub async fn submit(State(state): State<Arc<AppState>>, request: Request) -> Response {
+    let queue = match queue_of(&state) {
+        Ok(queue) => Arc::clone(queue),
+        Err(response) => return *response,
+    };
+    let key = match idempotency_key(request.headers()) {
+        Ok(key) => key,
+        Err(problem) => return problem.into_response(),
+    };
+    if let Some(query) = request.uri().query()
+        && query
+            .split('&')
+            .any(|pair| pair.starts_with("callback_url="))
+    {
+        return Problem::invalid_job(vec![FieldError::new(
+            "/callback_url",
+            "callbacks are not enabled on this service",
+        )])
+        .into_response();
+    }
+    let owner = owner(request.extensions());
+    let (json, uploads) = match super::render::read_parts(&state, request).await {
+        Ok(parts) => parts,
+        Err(problem) => return problem.into_response(),
+    };
+    let mut job = match super::render::validate_json(&state, json.clone()).await {
+        Ok(job) => job,
+        Err(problem) => return problem.into_response(),
+    };
+    if let Err(errors) = job.attach(uploads.clone()) {
+        return Problem::invalid_job(errors).into_response();
+    }
+    let submitted = queue
+        .submit(Submission {
+            owner: &owner,
+            idempotency_key: key.as_deref(),
+            json: &json,
+            files: &uploads,
+            format: job.format.as_str(),
+            filename: &job.filename,
+            content_type: job.content_type(),
+            callback_url: None,
+        })
+        .await;
+    let (row, replayed) = match submitted {
+        Ok(Submitted::Created(row)) => (row, false),
+        Ok(Submitted::Existing(row)) => (row, true),
+        Ok(Submitted::KeyReused(row)) => {
+            return Problem::new(
+                422,
+                "idempotency-key-reused",
+                "Idempotency-Key reused",
+                format!(
+                    "the Idempotency-Key was used for job {} with another body; use a new key for a new job",
+                    row.id
+                ),
+            )
+            .into_response();
+        }
+        Err(err) => return store_failed(&err),
+    };
+    let location = format!("/v1/jobs/{}", row.id);
+    let mut response = (StatusCode::ACCEPTED, Json(JobStatus::from(row))).into_response();
+    let headers = response.headers_mut();
+    if let Ok(value) = HeaderValue::from_str(&location) {
+        headers.insert(header::LOCATION, value);
+    }
+    if replayed {
+        headers.insert("idempotent-replayed", HeaderValue::from_static("true"));
+    }
+    response
+}
+
+/// A job's state and progress.
+#[utoipa::path(
+    get, path = "/v1/jobs/{id}", tag = "jobs",
+    params(("id" = String, Path, description = "The job's id, from `Location`")),
+    responses(
+        (status = 200, description = "The job", body = JobStatus),
+        (status = 404, description = "No such job (or another API key's)", body = Problem, content_type = "application/problem+json",
+         example = json!({"type": "https://docsmith.dev/problems/unknown-job", "title": "Unknown job", "status": 404,
+                          "detail": "there is no job \"0b6f9f5e\" (it never existed, was deleted, or expired long ago)"})),
+        super::problem::KeyProblems,
+    )
+)]
+pub async fn status(State(state): State<Arc<AppState>>, id: JobId, request: Request) -> Response {
+    let id = id.0;
+    let queue = match queue_of(&state) {
+        Ok(queue) => queue,
+        Err(response) => return *response,
+    };
+    match queue.store.get(&id, &owner(request.extensions())).await {
+        Ok(Some(row)) => Json(JobStatus::from(row)).into_response(),
+        Ok(None) => no_such_job(&id),
+        Err(err) => store_failed(&err),
+    }
+}
+
+/// The document of a job that succeeded, streamed with its content type.
+#[utoipa::path(
+    get, path = "/v1/jobs/{id}/result", tag = "jobs",
+    params(("id" = String, Path, description = "The job's id")),
+    responses(
+        (status = 200, description = "The document, as `/v1/render` would have sent it",
+         headers(("Content-Disposition" = String, description = "`attachment; filename=\"…\"`")),
+         content(
+            (super::docs::Binary = "application/pdf"),
+            (super::docs::Binary = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+            (super::docs::Binary = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            (super::docs::Binary = "image/jpeg"),
+            (super::docs::Binary = "image/png"),
+            (super::docs::Binary = "image/webp"),
+            (super::docs::Binary = "image/avif"),
+            (super::docs::Binary = "application/zip"),
+         )),
+        (status = 404, description = "No such job", body = Problem, content_type = "application/problem+json",
+         example = json!({"type": "https://docsmith.dev/problems/unknown-job", "title": "Unknown job", "status": 404,
+                          "detail": "there is no job \"0b6f9f5e\" (it never existed, was deleted, or expired long ago)"})),
+        (status = 409, description = "No document: the job has not finished (`Retry-After`), failed or was cancelled", body = Problem, content_type = "application/problem+json",
+         example = json!({"type": "https://docsmith.dev/problems/job-not-ready", "title": "The job has not finished", "status": 409,
+                          "detail": "the job is running; GET /v1/jobs/0b6f9f5e-3a51-4f0e-9a3c-6f1f2d8f4a10 shows its progress"})),
+        (status = 410, description = "The document has expired and was deleted", body = Problem, content_type = "application/problem+json",
+         example = json!({"type": "https://docsmith.dev/problems/result-expired", "title": "The result has expired", "status": 410,
+                          "detail": "the document expired at 2026-11-28T09:00:01.000Z and was deleted; submit the job again"})),
+        super::problem::KeyProblems,
+    )
+)]
+pub async fn result(State(state): State<Arc<AppState>>, id: JobId, request: Request) -> Response {
+    let id = id.0;
+    let queue = match queue_of(&state) {
+        Ok(queue) => queue,
+        Err(response) => return *response,
+    };
+    let row = match queue.store.get(&id, &owner(request.extensions())).await {
+        Ok(Some(row)) => row,
+        Ok(None) => return no_such_job(&id),
+        Err(err) => return store_failed(&err),
+    };
+    match row.state.as_str() {
+        "succeeded" if row.result_purged == 0 => {}
+        "succeeded" => {
+            return Problem::new(
+                410,
+                "result-expired",
+                "The result has expired",
+                format!(
+                    "the document expired at {} and was deleted; submit the job again",
+                    row.expires_at.map(time::rfc3339).unwrap_or_default()
+                ),
+            )
+            .into_response();
+        }
+        "queued" | "running" => {
+            let mut response = Problem::new(
+                409,
+                "job-not-ready",
+                "The job has not finished",
+                format!(
+                    "the job is {}; GET /v1/jobs/{id} shows its progress",
+                    row.state
+                ),
+            )
+            .into_response();
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            return response;
+        }
+        other => {
+            return Problem::new(
+                409,
+                "job-has-no-result",
+                "The job has no result",
+                format!("the job {other}; GET /v1/jobs/{id} shows why"),
+            )
+            .into_response();
+        }
+    }
+    let (size, stream) = match queue.results.get(&id).await {
+        Ok(found) => found,
+        Err(crate::queue::ResultsError::Missing) => {
+            tracing::error!(job_id = %id, "a succeeded job's result is missing from the store");
+            return Problem::new(
+                410,
+                "result-expired",
+                "The result is gone",
+                "the document is no longer in the result store; submit the job again",
+            )
+            .into_response();
+        }
+        Err(err) => return store_failed(&err),
+    };
+    let format = crate::format::Format::parse(&row.format).map_or("other", |f| f.as_str());
+    let body = Body::from_stream(stream.map(move |chunk| {
+        if let Ok(bytes) = &chunk {
+            metrics::counter!("docsmith_bytes_out_total", "format" => format)
+                .increment(bytes.len() as u64);
+        }
+        chunk
+    }));
+    let mut response = Response::new(body);
+    let headers = response.headers_mut();
+    if let Ok(value) = HeaderValue::from_str(&row.content_type) {
+        headers.insert(header::CONTENT_TYPE, value);
+    }
+    if let Ok(value) = HeaderValue::from_str(&super::disposition::attachment(&row.filename)) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(size));
+    response
+}
+
+/// Cancel a queued or running job, or delete one that has ended (with its
+/// document).
+#[utoipa::path(
+    delete, path = "/v1/jobs/{id}", tag = "jobs",
+    params(("id" = String, Path, description = "The job's id")),
+    responses(
+        (status = 200, description = "The job was queued or running and is now cancelled", body = JobStatus),
+        (status = 204, description = "The job had ended; it and its document are deleted"),
+        (status = 404, description = "No such job", body = Problem, content_type = "application/problem+json",
+         example = json!({"type": "https://docsmith.dev/problems/unknown-job", "title": "Unknown job", "status": 404,
+                          "detail": "there is no job \"0b6f9f5e\" (it never existed, was deleted, or expired long ago)"})),
+        super::problem::KeyProblems,
+    )
+)]
+pub async fn remove(State(state): State<Arc<AppState>>, id: JobId, request: Request) -> Response {
+    let id = id.0;
+    let queue = match queue_of(&state) {
+        Ok(queue) => queue,
+        Err(response) => return *response,
+    };
+    match queue.remove(&id, &owner(request.extensions())).await {
+        Ok(Some(Removed::Cancelled(row))) => Json(JobStatus::from(row)).into_response(),
+        Ok(Some(Removed::Deleted(_))) => StatusCode::NO_CONTENT.into_response(),
+        Ok(None) => no_such_job(&id),
+        Err(err) => store_failed(&err),
+    }
+}

@@ -1,0 +1,623 @@
+//! Async jobs through the router, in embedded mode (SQLite and results in a
+//! temporary data directory): submit, poll, download, cancel, delete,
+//! idempotency, expiry, owners, and a worker that dies mid-run.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use docsmith::http::AppState;
+use docsmith::http::auth::ApiKeys;
+use docsmith::queue::worker::{self, Engine};
+use docsmith::queue::{Queue, QueueConfig, time};
+use docsmith::templates::Catalog;
+use serde_json::{Value, json};
+use tokio::sync::watch;
+
+use crate::support::*;
+
+/// A service with async jobs, its workers running until it is dropped.
+struct Service {
+    state: Arc<AppState>,
+    queue: Arc<Queue>,
+    stop: watch::Sender<bool>,
+    workers: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Service {
+    async fn start(name: &str, tune: impl FnOnce(&mut QueueConfig)) -> Service {
+        Self::start_keyed(name, ApiKeys::none(), tune).await
+    }
+
+    async fn start_keyed(
+        name: &str,
+        keys: ApiKeys,
+        tune: impl FnOnce(&mut QueueConfig),
+    ) -> Service {
+        Self::start_in(temp_dir(name), keys, tune).await
+    }
+
+    /// A service on the data directory `dir` (another service's, to share
+    /// its jobs).
+    async fn start_in(
+        dir: std::path::PathBuf,
+        keys: ApiKeys,
+        tune: impl FnOnce(&mut QueueConfig),
+    ) -> Service {
+        let mut config = QueueConfig::new(dir);
+        config.workers = 2;
+        config.poll = Duration::from_millis(20);
+        config.sweep = Duration::from_secs(3600);
+        config.lease = Duration::from_secs(5);
+        tune(&mut config);
+        if let Ok(url) = std::env::var("DOCSMITH_TEST_DATABASE") {
+            config.database = Some(url);
+        }
+        let queue = Queue::open(config).await.expect("queue opens");
+        let templates = Catalog::load(&repo_path("templates")).expect("templates");
+        let state = AppState::with_queue(test_config(), templates, keys, Some(Arc::clone(&queue)));
+        let (stop, stopped) = watch::channel(false);
+        let engine = Engine {
+            pool: Arc::clone(&state.pool),
+            templates: state.templates.clone(),
+            retry_after_secs: 1,
+        };
+        let workers = Some(tokio::spawn(worker::run(
+            Arc::clone(&queue),
+            engine,
+            stopped,
+        )));
+        Service {
+            state,
+            queue,
+            stop,
+            workers,
+        }
+    }
+
+    async fn stop(mut self) {
+        let _ = self.stop.send(true);
+        if let Some(workers) = self.workers.take() {
+            let _ = tokio::time::timeout(Duration::from_secs(30), workers).await;
+        }
+    }
+
+    async fn submit(&self, job: &Value) -> Reply {
+        send(&self.state, post_json("/v1/jobs", job.to_string())).await
+    }
+
+    /// Polls the job until it has ended; panics after 60 s.
+    async fn wait(&self, id: &str) -> Value {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+        loop {
+            let reply = send(&self.state, get(&format!("/v1/jobs/{id}"))).await;
+            assert_eq!(
+                reply.status,
+                StatusCode::OK,
+                "{}",
+                String::from_utf8_lossy(&reply.body)
+            );
+            let status = reply.json();
+            if !matches!(status["state"].as_str(), Some("queued" | "running")) {
+                return status;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "job {id} did not end: {status}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+fn invoice() -> Value {
+    sample("pdf-invoice.json")
+}
+
+/// A `w` × `h` PNG.
+fn png(w: u32, h: u32) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(w, h, |x, y| {
+        image::Rgb([(x * 255 / w) as u8, (y * 255 / h) as u8, 90])
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    image::DynamicImage::ImageRgb8(img)
+        .write_to(&mut out, image::ImageFormat::Png)
+        .expect("encode PNG");
+    out.into_inner()
+}
+
+#[tokio::test]
+async fn a_job_runs_in_the_background_and_its_result_is_the_rendered_document() {
+    let service = Service::start("jobs-basic", |_| {}).await;
+    let reply = service.submit(&invoice()).await;
+    assert_eq!(
+        reply.status,
+        StatusCode::ACCEPTED,
+        "{}",
+        String::from_utf8_lossy(&reply.body)
+    );
+    let accepted = reply.json();
+    let id = accepted["id"].as_str().expect("id").to_owned();
+    assert_eq!(reply.header("location"), format!("/v1/jobs/{id}"));
+    assert_eq!(accepted["links"]["result"], format!("/v1/jobs/{id}/result"));
+    assert_eq!(accepted["format"], "pdf");
+
+    let status = service.wait(&id).await;
+    assert_eq!(status["state"], "succeeded", "{status}");
+    assert_eq!(status["attempts"], 1);
+    for field in ["created_at", "started_at", "finished_at", "expires_at"] {
+        assert!(
+            status[field].as_str().is_some_and(|t| t.ends_with('Z')),
+            "{field}: {status}"
+        );
+    }
+
+    let result = send(&service.state, get(&format!("/v1/jobs/{id}/result"))).await;
+    assert_eq!(result.status, StatusCode::OK);
+    assert_eq!(result.header("content-type"), "application/pdf");
+    assert!(
+        result
+            .header("content-disposition")
+            .contains("INV-2026-0042.pdf")
+    );
+    assert_eq!(
+        result.header("content-length"),
+        result.body.len().to_string()
+    );
+    assert_eq!(status["size"], result.body.len());
+    // The same document /v1/render makes: rendering is deterministic.
+    let direct = send(
+        &service.state,
+        post_json("/v1/render", invoice().to_string()),
+    )
+    .await;
+    assert_eq!(direct.status, StatusCode::OK);
+    assert!(
+        result.body == direct.body,
+        "the async result differs from /v1/render's"
+    );
+    service.stop().await;
+}
+
+#[tokio::test]
+async fn every_format_and_a_form_with_files_run_as_jobs() {
+    let service = Service::start("jobs-formats", |_| {}).await;
+    let mut docx = invoice();
+    docx["format"] = json!("docx");
+    docx["filename"] = json!("invoice.docx");
+    let letters: Vec<Value> = (0..12)
+        .map(|i| json!({"name": format!("Customer {i}")}))
+        .collect();
+    let batch = json!({
+        "format": "zip",
+        "filename": "letters.zip",
+        "batch": {
+            "path": "letters/{{ name }}.pdf",
+            "job": {"format": "pdf", "template_source": "<document><p>Dear {{ name }},</p></document>"},
+            "items": letters,
+        },
+    });
+    let mut ids = Vec::new();
+    for (name, job) in [
+        ("docx", docx),
+        ("xlsx", sample("xlsx-sales-report.json")),
+        ("zip", batch),
+    ] {
+        let reply = service.submit(&job).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::ACCEPTED,
+            "{name}: {}",
+            String::from_utf8_lossy(&reply.body)
+        );
+        ids.push((
+            name,
+            job,
+            reply.json()["id"].as_str().expect("id").to_owned(),
+        ));
+    }
+    // A form: the job names an uploaded file.
+    let boundary = "jobs-boundary";
+    let png = png(40, 20);
+    let mut body = Vec::new();
+    body.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"job\"\r\nContent-Type: application/json\r\n\r\n\
+             {{\"format\":\"image\",\"source\":\"file:logo\",\"output\":{{\"format\":\"webp\"}}}}\r\n\
+             --{boundary}\r\nContent-Disposition: form-data; name=\"logo\"; filename=\"logo.png\"\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(&png);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let form = Request::post("/v1/jobs")
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(Body::from(body))
+        .expect("request");
+    let reply = send(&service.state, form).await;
+    assert_eq!(
+        reply.status,
+        StatusCode::ACCEPTED,
+        "{}",
+        String::from_utf8_lossy(&reply.body)
+    );
+    let form_id = reply.json()["id"].as_str().expect("id").to_owned();
+
+    for (name, job, id) in &ids {
+        let status = service.wait(id).await;
+        assert_eq!(status["state"], "succeeded", "{name}: {status}");
+        let result = send(&service.state, get(&format!("/v1/jobs/{id}/result"))).await;
+        let direct = send(&service.state, post_json("/v1/render", job.to_string())).await;
+        assert_eq!(
+            result.header("content-type"),
+            direct.header("content-type"),
+            "{name}"
+        );
+        assert!(
+            result.body == direct.body,
+            "{name}: the async result differs from /v1/render's"
+        );
+        if *name == "zip" {
+            let progress = &status["progress"];
+            assert!(
+                progress["total"].as_i64().is_some_and(|t| t > 0),
+                "{status}"
+            );
+            assert_eq!(progress["done"], progress["total"], "{status}");
+        }
+    }
+    let status = service.wait(&form_id).await;
+    assert_eq!(status["state"], "succeeded", "{status}");
+    let result = send(&service.state, get(&format!("/v1/jobs/{form_id}/result"))).await;
+    assert_eq!(result.header("content-type"), "image/webp");
+    assert_eq!(&result.body[8..12], b"WEBP");
+    service.stop().await;
+}
+
+#[tokio::test]
+async fn bad_jobs_are_refused_at_submit_and_failing_ones_end_failed() {
+    let service = Service::start("jobs-bad", |_| {}).await;
+    let reply = service
+        .submit(&json!({"format": "pdf", "template": "invoice", "data": 3}))
+        .await;
+    assert_problem(&reply, 422);
+    let reply = send(&service.state, post_json("/v1/jobs", "{")).await;
+    assert_problem(&reply, 400);
+    let reply = send(
+        &service.state,
+        post_json(
+            "/v1/jobs?callback_url=http://127.0.0.1:9/",
+            invoice().to_string(),
+        ),
+    )
+    .await;
+    assert_problem(&reply, 422);
+    assert_eq!(reply.pointers(), ["/callback_url"]);
+
+    // Valid as a job, but the template's data lacks a value: found when it runs.
+    let reply = service
+        .submit(&json!({"format": "pdf", "template": "invoice", "data": {}}))
+        .await;
+    assert_eq!(reply.status, StatusCode::ACCEPTED);
+    let id = reply.json()["id"].as_str().expect("id").to_owned();
+    let status = service.wait(&id).await;
+    assert_eq!(status["state"], "failed", "{status}");
+    assert_eq!(status["problem"]["status"], 422, "{status}");
+    assert!(
+        status["problem"]["errors"][0]["pointer"]
+            .as_str()
+            .is_some_and(|p| p.starts_with("/data")),
+        "{status}"
+    );
+    let result = send(&service.state, get(&format!("/v1/jobs/{id}/result"))).await;
+    assert_problem(&result, 409);
+
+    let reply = send(&service.state, get("/v1/jobs/not-a-job")).await;
+    assert_problem(&reply, 404);
+    let reply = send(&service.state, get("/v1/jobs/not-a-job/result")).await;
+    assert_problem(&reply, 404);
+    service.stop().await;
+}
+
+#[tokio::test]
+async fn an_idempotency_key_makes_one_job_even_when_sent_at_once() {
+    let service = Service::start("jobs-idempotency", |c| c.workers = 0).await;
+    let submit = |key: &'static str, job: Value| {
+        let state = Arc::clone(&service.state);
+        tokio::spawn(async move {
+            let request = Request::post("/v1/jobs")
+                .header("content-type", "application/json")
+                .header("idempotency-key", key)
+                .body(Body::from(job.to_string()))
+                .expect("request");
+            send(&state, request).await
+        })
+    };
+    let replies: Vec<Reply> =
+        futures_util::future::join_all((0..16).map(|_| submit("order-42", invoice())))
+            .await
+            .into_iter()
+            .map(|r| r.expect("task"))
+            .collect();
+    let ids: std::collections::BTreeSet<String> = replies
+        .iter()
+        .map(|r| {
+            assert_eq!(
+                r.status,
+                StatusCode::ACCEPTED,
+                "{}",
+                String::from_utf8_lossy(&r.body)
+            );
+            r.json()["id"].as_str().expect("id").to_owned()
+        })
+        .collect();
+    assert_eq!(ids.len(), 1, "{ids:?}");
+    let replayed = replies
+        .iter()
+        .filter(|r| r.header("idempotent-replayed") == "true")
+        .count();
+    assert_eq!(replayed, 15);
+    assert_eq!(
+        service
+            .queue
+            .store
+            .stats(time::now_ms())
+            .await
+            .expect("stats")
+            .queued,
+        1
+    );
+
+    // The same key with another job is refused; another key is another job.
+    let mut other = invoice();
+    other["data"]["invoice"]["number"] = json!("INV-OTHER");
+    let reply = submit("order-42", other.clone()).await.expect("task");
+    assert_problem(&reply, 422);
+    let reply = submit("order-43", other).await.expect("task");
+    assert_eq!(reply.status, StatusCode::ACCEPTED);
+    assert!(!ids.contains(reply.json()["id"].as_str().expect("id")));
+
+    for bad in ["", &"x".repeat(256)] {
+        let request = Request::post("/v1/jobs")
+            .header("content-type", "application/json")
+            .header("idempotency-key", bad)
+            .body(Body::from(invoice().to_string()))
+            .expect("request");
+        assert_problem(&send(&service.state, request).await, 400);
+    }
+    service.stop().await;
+}
+
+#[tokio::test]
+async fn a_queued_job_is_cancelled_and_an_ended_one_deleted() {
+    // No workers: jobs stay queued.
+    let service = Service::start("jobs-cancel", |c| c.workers = 0).await;
+    let id = service.submit(&invoice()).await.json()["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let result = send(&service.state, get(&format!("/v1/jobs/{id}/result"))).await;
+    assert_problem(&result, 409);
+    assert_eq!(result.header("retry-after"), "1");
+
+    let delete = || {
+        Request::delete(format!("/v1/jobs/{id}"))
+            .body(Body::empty())
+            .expect("request")
+    };
+    let reply = send(&service.state, delete()).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.json()["state"], "cancelled");
+    let reply = send(&service.state, delete()).await;
+    assert_eq!(reply.status, StatusCode::NO_CONTENT);
+    assert_problem(
+        &send(&service.state, get(&format!("/v1/jobs/{id}"))).await,
+        404,
+    );
+    assert_problem(&send(&service.state, delete()).await, 404);
+    service.stop().await;
+}
+
+#[tokio::test]
+async fn results_expire_then_jobs_are_forgotten() {
+    let service = Service::start("jobs-expiry", |c| {
+        c.ttl = Duration::ZERO;
+        c.tombstone = Duration::from_secs(3600);
+    })
+    .await;
+    let id = service.submit(&invoice()).await.json()["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    assert_eq!(service.wait(&id).await["state"], "succeeded");
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    worker::sweep_once(&service.queue).await.expect("sweep");
+    let status = send(&service.state, get(&format!("/v1/jobs/{id}")))
+        .await
+        .json();
+    assert_eq!(status["expired"], true, "{status}");
+    assert_problem(
+        &send(&service.state, get(&format!("/v1/jobs/{id}/result"))).await,
+        410,
+    );
+    let stored = service
+        .queue
+        .config
+        .data_dir
+        .join("results/results")
+        .join(&id);
+    assert!(!stored.exists(), "{} is still there", stored.display());
+    service.stop().await;
+
+    let service = Service::start("jobs-forget", |c| {
+        c.ttl = Duration::ZERO;
+        c.tombstone = Duration::ZERO;
+    })
+    .await;
+    let id = service.submit(&invoice()).await.json()["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    service.wait(&id).await;
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    worker::sweep_once(&service.queue).await.expect("sweep");
+    worker::sweep_once(&service.queue).await.expect("sweep");
+    assert_problem(
+        &send(&service.state, get(&format!("/v1/jobs/{id}"))).await,
+        404,
+    );
+    service.stop().await;
+}
+
+#[tokio::test]
+async fn a_job_is_seen_only_by_the_key_that_submitted_it() {
+    let keys = ApiKeys::parse(
+        "alice alice-key-0123456789 *\nbob bob-key-0123456789 *",
+        "test",
+    )
+    .expect("keys");
+    let service = Service::start_keyed("jobs-owners", keys, |_| {}).await;
+    let with = |key: &str, request: Request<Body>| {
+        let (mut parts, body) = request.into_parts();
+        parts.headers.insert(
+            "authorization",
+            format!("Bearer {key}").parse().expect("header"),
+        );
+        Request::from_parts(parts, body)
+    };
+    let reply = send(
+        &service.state,
+        with(
+            "alice-key-0123456789",
+            post_json("/v1/jobs", invoice().to_string()),
+        ),
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::ACCEPTED);
+    let id = reply.json()["id"].as_str().expect("id").to_owned();
+    let alice = send(
+        &service.state,
+        with("alice-key-0123456789", get(&format!("/v1/jobs/{id}"))),
+    )
+    .await;
+    assert_eq!(alice.status, StatusCode::OK);
+    for path in [format!("/v1/jobs/{id}"), format!("/v1/jobs/{id}/result")] {
+        let bob = send(&service.state, with("bob-key-0123456789", get(&path))).await;
+        assert_problem(&bob, 404);
+    }
+    let delete = Request::delete(format!("/v1/jobs/{id}"))
+        .body(Body::empty())
+        .expect("request");
+    assert_problem(
+        &send(&service.state, with("bob-key-0123456789", delete)).await,
+        404,
+    );
+    assert_problem(
+        &send(&service.state, get(&format!("/v1/jobs/{id}"))).await,
+        401,
+    );
+    service.stop().await;
+}
+
+#[tokio::test]
+async fn a_job_whose_worker_died_runs_again_and_ends_once() {
+    // No workers yet: a "worker" claims the job and dies with it.
+    let first = Service::start("jobs-lease", |c| c.workers = 0).await;
+    let id = first.submit(&invoice()).await.json()["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let now = time::now_ms();
+    let claimed = first
+        .queue
+        .store
+        .claim("dead-worker", now, now + 50, 3)
+        .await
+        .expect("claim")
+        .expect("a job to claim");
+    assert_eq!(claimed.id, id);
+    let status = send(&first.state, get(&format!("/v1/jobs/{id}")))
+        .await
+        .json();
+    assert_eq!(
+        (status["state"].as_str(), status["attempts"].as_i64()),
+        (Some("running"), Some(1))
+    );
+    let data_dir = first.queue.config.data_dir.clone();
+    first.stop().await;
+
+    // A node with workers on the same database and results takes it over
+    // once the lease has run out.
+    tokio::time::sleep(Duration::from_millis(60)).await;
+    let second = Service::start_in(data_dir, ApiKeys::none(), |_| {}).await;
+    let status = second.wait(&id).await;
+    assert_eq!(status["state"], "succeeded", "{status}");
+    assert_eq!(status["attempts"], 2, "{status}");
+    // The dead worker coming back cannot end it a second time.
+    let late = docsmith::queue::store::Outcome::Failed {
+        problem: "{}".to_owned(),
+    };
+    let now = time::now_ms();
+    assert!(
+        !second
+            .queue
+            .store
+            .finish(&id, "dead-worker", &late, None, now, now)
+            .await
+            .expect("finish")
+    );
+    let again = send(&second.state, get(&format!("/v1/jobs/{id}")))
+        .await
+        .json();
+    assert_eq!(again, status);
+    let result = send(&second.state, get(&format!("/v1/jobs/{id}/result"))).await;
+    assert_eq!(&result.body[..5], b"%PDF-");
+    second.stop().await;
+}
+
+#[tokio::test]
+async fn a_job_that_keeps_killing_its_workers_ends_failed() {
+    let service = Service::start("jobs-attempts", |c| {
+        c.workers = 0;
+        c.max_attempts = 1;
+    })
+    .await;
+    let id = service.submit(&invoice()).await.json()["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let now = time::now_ms();
+    service
+        .queue
+        .store
+        .claim("dead-worker", now, now + 10, 1)
+        .await
+        .expect("claim")
+        .expect("claimed");
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    // Past its last attempt it is not claimed again, but failed.
+    let now = time::now_ms();
+    assert!(
+        service
+            .queue
+            .store
+            .claim("other", now, now + 1000, 1)
+            .await
+            .expect("claim")
+            .is_none()
+    );
+    worker::sweep_once(&service.queue).await.expect("sweep");
+    let status = send(&service.state, get(&format!("/v1/jobs/{id}")))
+        .await
+        .json();
+    assert_eq!(status["state"], "failed", "{status}");
+    assert_eq!(
+        status["problem"]["type"], "https://docsmith.dev/problems/worker-lost",
+        "{status}"
+    );
+    service.stop().await;
+}
