@@ -51,8 +51,19 @@ impl Service {
         config.sweep = Duration::from_secs(3600);
         config.lease = Duration::from_secs(5);
         tune(&mut config);
-        if let Ok(url) = std::env::var("DOCSMITH_TEST_DATABASE") {
-            config.database = Some(url);
+        // With the scale-out servers (scripts/backends.sh), the same tests
+        // run on PostgreSQL and S3: a database and a prefix per data
+        // directory, so services sharing one share them too.
+        let name = config
+            .data_dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if let Ok(admin) = std::env::var("DOCSMITH_TEST_POSTGRES") {
+            config.database = Some(test_database(&admin, &name).await);
+        }
+        if let Ok(bucket) = std::env::var("DOCSMITH_TEST_S3") {
+            config.storage = Some(format!("{}/{name}", bucket.trim_end_matches('/')));
         }
         let queue = Queue::open(config).await.expect("queue opens");
         let templates = Catalog::load(&repo_path("templates")).expect("templates");
@@ -109,6 +120,41 @@ impl Service {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }
+}
+
+/// A database of its own on the PostgreSQL server of `admin` (an URL to
+/// its `postgres` database), made on first use: its URL.
+async fn test_database(admin: &str, name: &str) -> String {
+    let db: String = format!("dsit_{name}")
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .take(63)
+        .collect();
+    let pool = sqlx::PgPool::connect(admin)
+        .await
+        .expect("the PostgreSQL server answers");
+    // `CREATE DATABASE` takes no parameters; the name is [a-z0-9_] only.
+    let create = format!("CREATE DATABASE {db}");
+    if let Err(err) = sqlx::raw_sql(sqlx::AssertSqlSafe(create))
+        .execute(&pool)
+        .await
+    {
+        // 42P04: it exists (a second service on the same data directory).
+        let exists = err
+            .as_database_error()
+            .and_then(|e| e.code())
+            .is_some_and(|c| c == "42P04");
+        assert!(exists, "creating database {db}: {err}");
+    }
+    pool.close().await;
+    let base = admin.rsplit_once('/').map_or(admin, |(base, _)| base);
+    format!("{base}/{db}")
 }
 
 fn invoice() -> Value {
@@ -444,13 +490,13 @@ async fn results_expire_then_jobs_are_forgotten() {
         &send(&service.state, get(&format!("/v1/jobs/{id}/result"))).await,
         410,
     );
-    let stored = service
-        .queue
-        .config
-        .data_dir
-        .join("results/results")
-        .join(&id);
-    assert!(!stored.exists(), "{} is still there", stored.display());
+    assert!(
+        matches!(
+            service.queue.results.get(&id).await,
+            Err(docsmith::queue::ResultsError::Missing)
+        ),
+        "the result is still in the store"
+    );
     service.stop().await;
 
     let service = Service::start("jobs-forget", |c| {
@@ -618,6 +664,38 @@ async fn a_job_that_keeps_killing_its_workers_ends_failed() {
     assert_eq!(
         status["problem"]["type"], "https://docsmith.dev/problems/worker-lost",
         "{status}"
+    );
+    service.stop().await;
+}
+
+#[tokio::test]
+async fn a_large_result_is_stored_in_parts_and_comes_back_whole() {
+    let service = Service::start("jobs-large", |_| {}).await;
+    // 12 MiB stored as is: more than one part of the result store's uploads.
+    let text: String = (0..12 * 1024 * 1024 / 64)
+        .map(|i| format!("{i:063}\n"))
+        .collect();
+    let job = json!({
+        "format": "zip",
+        "filename": "large.zip",
+        "entries": [{"path": "large.txt", "text": text, "compression": "store"}],
+    });
+    let id = service.submit(&job).await.json()["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let status = service.wait(&id).await;
+    assert_eq!(status["state"], "succeeded", "{status}");
+    assert!(
+        status["size"].as_i64().is_some_and(|s| s > 12 << 20),
+        "{status}"
+    );
+    let result = send(&service.state, get(&format!("/v1/jobs/{id}/result"))).await;
+    let direct = send(&service.state, post_json("/v1/render", job.to_string())).await;
+    assert_eq!(result.body.len(), direct.body.len());
+    assert!(
+        result.body == direct.body,
+        "the stored result differs from /v1/render's"
     );
     service.stop().await;
 }
