@@ -165,11 +165,41 @@ pub struct QueueArgs {
     /// How often an idle worker looks for jobs submitted on other nodes.
     #[arg(long, env = "DOCSMITH_POLL", default_value = "500ms", value_parser = parse_duration)]
     pub poll: Duration,
+    /// Hosts a job's `callback_url` may name, comma-separated: `host`,
+    /// `host:port` or `*.domain` [default: none, webhooks refused].
+    #[arg(long, env = "DOCSMITH_CALLBACK_ALLOW", value_delimiter = ',')]
+    pub callback_allow: Vec<String>,
+    /// The HMAC-SHA256 key webhooks are signed with (needed with
+    /// --callback-allow; at least 16 bytes).
+    #[arg(long, env = "DOCSMITH_CALLBACK_SECRET", hide_env_values = true)]
+    pub callback_secret: Option<String>,
+    /// Deliveries of one webhook (1 s, 2 s, 4 s … apart, at most 10 min)
+    /// before it is given up.
+    #[arg(long, env = "DOCSMITH_CALLBACK_ATTEMPTS", default_value_t = 10)]
+    pub callback_attempts: u32,
 }
 
 impl QueueArgs {
-    fn config(&self, workers: usize) -> crate::queue::QueueConfig {
+    /// The queue settings; an error when webhooks are allowed without a
+    /// secret to sign them.
+    fn config(&self, workers: usize) -> Result<crate::queue::QueueConfig, String> {
+        let allow: Vec<String> = self
+            .callback_allow
+            .iter()
+            .map(|h| h.trim().to_owned())
+            .filter(|h| !h.is_empty())
+            .collect();
+        let secret = self.callback_secret.clone().unwrap_or_default();
+        if !allow.is_empty() && secret.len() < 16 {
+            return Err(
+                "--callback-allow needs --callback-secret (DOCSMITH_CALLBACK_SECRET) of at least 16 bytes to sign webhooks"
+                    .to_owned(),
+            );
+        }
         let mut config = crate::queue::QueueConfig::new(self.data_dir.clone());
+        config.callbacks.allow = allow;
+        config.callbacks.secret = secret.into_bytes();
+        config.callbacks.max_attempts = self.callback_attempts.max(1);
         config.database = self.database.clone();
         config.storage = self.storage.clone();
         config.ttl = self.job_ttl;
@@ -178,7 +208,7 @@ impl QueueArgs {
         config.job_timeout = self.async_job_timeout;
         config.workers = self.async_workers.unwrap_or(workers);
         config.poll = self.poll.max(Duration::from_millis(10));
-        config
+        Ok(config)
     }
 }
 
@@ -365,7 +395,13 @@ fn serve(args: ServeArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let queue_config = args.queue.config(config.workers);
+    let queue_config = match args.queue.config(config.workers) {
+        Ok(queue_config) => queue_config,
+        Err(err) => {
+            tracing::error!("{err}");
+            return ExitCode::from(EXIT_INVALID);
+        }
+    };
     let served = runtime.block_on(async {
         let queue = crate::queue::Queue::open(queue_config)
             .await
@@ -399,7 +435,13 @@ fn worker_command(args: WorkerArgs) -> ExitCode {
         }
     };
     let workers = args.workers.unwrap_or_else(http::default_workers).max(1);
-    let mut config = args.queue.config(workers);
+    let mut config = match args.queue.config(workers) {
+        Ok(config) => config,
+        Err(err) => {
+            tracing::error!("{err}");
+            return ExitCode::from(EXIT_INVALID);
+        }
+    };
     if config.workers == 0 {
         config.workers = workers;
     }

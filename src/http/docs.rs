@@ -48,7 +48,7 @@ Errors are RFC 9457 problem documents whose `errors[]` point into the job with J
     ),
     components(schemas(JobRequest, Problem, FieldError, Format, super::Validation, super::Health, super::Readiness,
         super::templates::TemplateList, crate::templates::TemplateInfo,
-        super::jobs::JobStatus, super::jobs::Progress, super::jobs::Links)),
+        super::jobs::JobStatus, super::jobs::Progress, super::jobs::Links, super::jobs::Callback)),
     modifiers(&JobSchemas, &Examples, &RequestIds, &KeySecurity),
     tags(
         (name = "render", description = "Render and validate jobs"),
@@ -151,7 +151,10 @@ impl Modify for KeySecurity {
             if !path.starts_with("/v1/") {
                 continue;
             }
-            for operation in [&mut item.get, &mut item.post].into_iter().flatten() {
+            for operation in [&mut item.get, &mut item.post, &mut item.delete]
+                .into_iter()
+                .flatten()
+            {
                 operation.security = Some(requirements.clone());
             }
         }

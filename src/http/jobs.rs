@@ -14,116 +14,15 @@ use axum::extract::{Path, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
-use serde::Serialize;
-use utoipa::ToSchema;
 
 use super::AppState;
 use super::auth::KeyName;
 use crate::problem::{FieldError, Problem};
-use crate::queue::{JobRow, Queue, Removed, Submission, Submitted, time};
+pub use crate::queue::status::{Callback, JobStatus, Links, Progress};
+use crate::queue::{Queue, Removed, Submission, Submitted, time};
 
 /// Longest accepted `Idempotency-Key`.
 const MAX_IDEMPOTENCY_KEY: usize = 255;
-
-/// An async job: its state, progress and, once it has ended, where its
-/// document is or why there is none.
-#[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({
-    "id": "0b6f9f5e-3a51-4f0e-9a3c-6f1f2d8f4a10",
-    "state": "running",
-    "format": "zip",
-    "filename": "invoices.zip",
-    "created_at": "2026-11-27T09:00:00.000Z",
-    "started_at": "2026-11-27T09:00:00.120Z",
-    "attempts": 1,
-    "progress": {"done": 420, "total": 1000},
-    "links": {"self": "/v1/jobs/0b6f9f5e-3a51-4f0e-9a3c-6f1f2d8f4a10", "result": "/v1/jobs/0b6f9f5e-3a51-4f0e-9a3c-6f1f2d8f4a10/result"}
-}))]
-pub struct JobStatus {
-    pub id: String,
-    /// `queued`, `running`, `succeeded`, `failed` or `cancelled`.
-    #[schema(example = "succeeded")]
-    pub state: String,
-    #[schema(example = "pdf")]
-    pub format: String,
-    /// The document's file name (`Content-Disposition` of the result).
-    pub filename: String,
-    /// When it was submitted (RFC 3339, UTC).
-    pub created_at: String,
-    /// When a worker first took it.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub started_at: Option<String>,
-    /// When it ended (succeeded, failed or cancelled).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub finished_at: Option<String>,
-    /// When the result and this record are deleted.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub expires_at: Option<String>,
-    /// Runs so far: more than one when a worker stopped mid-run and
-    /// another took the job over.
-    pub attempts: i64,
-    /// Entries of a zip job written so far, of all.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub progress: Option<Progress>,
-    /// Size of the document in bytes, once it has succeeded.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub size: Option<i64>,
-    /// Why it failed: the problem `/v1/render` would have answered.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<Object>)]
-    pub problem: Option<serde_json::Value>,
-    /// True once the result has expired and been deleted (its download is 410).
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    pub expired: bool,
-    pub links: Links,
-}
-
-/// Progress of a job with entries.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Progress {
-    pub done: i64,
-    pub total: i64,
-}
-
-/// Where to find the job and its document.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Links {
-    #[serde(rename = "self")]
-    pub this: String,
-    pub result: String,
-}
-
-impl From<JobRow> for JobStatus {
-    fn from(row: JobRow) -> Self {
-        let at = |ms: Option<i64>| ms.map(time::rfc3339);
-        let this = format!("/v1/jobs/{}", row.id);
-        JobStatus {
-            state: row.state,
-            format: row.format,
-            filename: row.filename,
-            created_at: time::rfc3339(row.created_at),
-            started_at: at(row.started_at),
-            finished_at: at(row.finished_at),
-            expires_at: at(row.expires_at),
-            attempts: row.attempts,
-            progress: match (row.progress_done, row.progress_total) {
-                (Some(done), Some(total)) => Some(Progress { done, total }),
-                _ => None,
-            },
-            size: row.result_size,
-            problem: row
-                .problem
-                .as_deref()
-                .and_then(|p| serde_json::from_str(p).ok()),
-            expired: row.result_purged != 0,
-            links: Links {
-                result: format!("{this}/result"),
-                this,
-            },
-            id: row.id,
-        }
-    }
-}
 
 /// The `{id}` of a job route; one that is not UTF-8 names no job.
 pub struct JobId(String);
@@ -209,6 +108,25 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, Box<Problem>> 
     Ok(Some(key.to_owned()))
 }
 
+/// The `callback_url` query parameter, checked against the allow-list.
+fn callback_url(
+    query: Option<&str>,
+    config: &crate::queue::webhook::CallbackConfig,
+) -> Result<Option<String>, Box<Problem>> {
+    let Some(raw) = url::form_urlencoded::parse(query.unwrap_or("").as_bytes())
+        .find(|(name, _)| name == "callback_url")
+        .map(|(_, value)| value.into_owned())
+    else {
+        return Ok(None);
+    };
+    config.check(&raw).map(Some).map_err(|message| {
+        Box::new(Problem::invalid_job(vec![FieldError::new(
+            "/callback_url",
+            message,
+        )]))
+    })
+}
+
 /// Submit a job to run in the background.
 ///
 /// The body is the one `POST /v1/render` takes. It is checked at once (400,
@@ -219,7 +137,10 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, Box<Problem>> 
 #[utoipa::path(
     post, path = "/v1/jobs", tag = "jobs",
     request_body(content = crate::job::JobRequest, description = "A job (JSON), or multipart/form-data with a `job` part plus file parts", content_type = "application/json"),
-    params(("Idempotency-Key" = Option<String>, Header, description = "Submitting again with the same key gives the same job (1–255 visible ASCII characters)", example = "order-2026-0042")),
+    params(
+        ("Idempotency-Key" = Option<String>, Header, description = "Submitting again with the same key gives the same job (1–255 visible ASCII characters)", example = "order-2026-0042"),
+        ("callback_url" = Option<String>, Query, description = "When the job ends, its status is POSTed here, signed (`Docsmith-Signature: t=UNIX_SECONDS,v1=HEX`, HMAC-SHA256 of `UNIX_SECONDS.BODY` under the operator's secret) and retried with backoff until a 2xx; the host must be on the operator's allow-list (`--callback-allow`)", example = "https://hooks.example.com/docsmith"),
+    ),
     responses(
         (status = 202, description = "Accepted: the job is queued (or, with a known Idempotency-Key, the job submitted before)", body = JobStatus,
          headers(("Location" = String, description = "`/v1/jobs/{id}`"))),
@@ -235,17 +156,10 @@ pub async fn submit(State(state): State<Arc<AppState>>, request: Request) -> Res
         Ok(key) => key,
         Err(problem) => return problem.into_response(),
     };
-    if let Some(query) = request.uri().query()
-        && query
-            .split('&')
-            .any(|pair| pair.starts_with("callback_url="))
-    {
-        return Problem::invalid_job(vec![FieldError::new(
-            "/callback_url",
-            "callbacks are not enabled on this service",
-        )])
-        .into_response();
-    }
+    let callback = match callback_url(request.uri().query(), &queue.config.callbacks) {
+        Ok(callback) => callback,
+        Err(problem) => return problem.into_response(),
+    };
     let owner = owner(request.extensions());
     let (json, uploads) = match super::render::read_parts(&state, request).await {
         Ok(parts) => parts,
@@ -267,7 +181,7 @@ pub async fn submit(State(state): State<Arc<AppState>>, request: Request) -> Res
             format: job.format.as_str(),
             filename: &job.filename,
             content_type: job.content_type(),
-            callback_url: None,
+            callback_url: callback.as_deref(),
         })
         .await;
     let (row, replayed) = match submitted {

@@ -11,8 +11,10 @@
 
 pub mod input;
 pub mod results;
+pub mod status;
 pub mod store;
 pub mod time;
+pub mod webhook;
 pub mod worker;
 
 use std::path::PathBuf;
@@ -56,6 +58,8 @@ pub struct QueueConfig {
     pub sweep: Duration,
     /// Database connections of this node.
     pub max_connections: u32,
+    /// Webhooks: allowed hosts, signing secret, retries.
+    pub callbacks: webhook::CallbackConfig,
 }
 
 impl QueueConfig {
@@ -74,6 +78,11 @@ impl QueueConfig {
             poll: Duration::from_millis(500),
             sweep: Duration::from_secs(10),
             max_connections: 8,
+            callbacks: webhook::CallbackConfig {
+                max_attempts: 10,
+                timeout: Duration::from_secs(10),
+                ..webhook::CallbackConfig::default()
+            },
         }
     }
 
@@ -227,7 +236,7 @@ fn hostname() -> String {
         .unwrap_or_else(|| "docsmith".to_owned())
 }
 
-fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write;
     bytes
         .iter()

@@ -34,6 +34,7 @@ pub struct Engine {
 /// again elsewhere once their leases run out).
 pub async fn run(queue: Arc<Queue>, engine: Engine, mut stop: watch::Receiver<bool>) {
     let sweeper = tokio::spawn(sweep(Arc::clone(&queue), stop.clone()));
+    let deliverer = tokio::spawn(deliver_callbacks(Arc::clone(&queue), stop.clone()));
     let slots = Arc::new(Semaphore::new(queue.config.workers));
     let mut idle = queue.config.poll;
     if queue.config.workers > 0 {
@@ -107,6 +108,70 @@ pub async fn run(queue: Arc<Queue>, engine: Engine, mut stop: watch::Receiver<bo
         let _ = stop.wait_for(|s| *s).await;
     }
     sweeper.abort();
+    deliverer.abort();
+}
+
+/// Delivers the webhooks that are due (from any node's jobs), one at a
+/// time, until `stop`.
+async fn deliver_callbacks(queue: Arc<Queue>, mut stop: watch::Receiver<bool>) {
+    let client = super::webhook::client();
+    let config = &queue.config.callbacks;
+    // A claim outlives one delivery's time limit with room to record it.
+    let claim = config.timeout * 2 + Duration::from_secs(5);
+    loop {
+        let now = time::now_ms();
+        let due = match queue.store.claim_callback(now, now + time::ms(claim)).await {
+            Ok(due) => due,
+            Err(err) => {
+                tracing::warn!(error = %err, "claiming a webhook failed");
+                None
+            }
+        };
+        let Some(due) = due else {
+            tokio::select! {
+                _ = tokio::time::sleep(queue.config.poll) => {}
+                _ = stop.wait_for(|s| *s) => return,
+            }
+            continue;
+        };
+        let body = match queue.store.get_any(&due.id).await {
+            Ok(Some(row)) => {
+                serde_json::to_vec(&super::status::JobStatus::from(row)).unwrap_or_default()
+            }
+            Ok(None) => continue,
+            Err(err) => {
+                tracing::warn!(error = %err, "reading a job for its webhook failed");
+                continue;
+            }
+        };
+        let attempt = u32::try_from(due.callback_attempts + 1).unwrap_or(u32::MAX);
+        let sent = super::webhook::deliver(&client, config, &due.callback_url, &due.id, body).await;
+        let now = time::now_ms();
+        let (state, next_at, error) = match &sent {
+            Ok(()) => ("delivered", None, None),
+            Err(err) if attempt >= config.max_attempts => ("failed", None, Some(err.as_str())),
+            Err(err) => (
+                "pending",
+                Some(now + time::ms(super::webhook::backoff(attempt))),
+                Some(err.as_str()),
+            ),
+        };
+        metrics::counter!("docsmith_async_webhooks_total", "outcome" => if sent.is_ok() { "delivered" } else { "error" })
+            .increment(1);
+        match &sent {
+            Ok(()) => tracing::info!(job_id = %due.id, attempt, "webhook delivered"),
+            Err(err) => {
+                tracing::warn!(job_id = %due.id, attempt, error = %err, state, "webhook not delivered")
+            }
+        }
+        if let Err(err) = queue
+            .store
+            .callback_attempted(&due.id, state, next_at, error)
+            .await
+        {
+            tracing::warn!(job_id = %due.id, error = %err, "recording a webhook delivery failed");
+        }
+    }
 }
 
 /// One claimed job, start to end.

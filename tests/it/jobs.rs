@@ -699,3 +699,155 @@ async fn a_large_result_is_stored_in_parts_and_comes_back_whole() {
     );
     service.stop().await;
 }
+
+/// What a webhook receiver got: the signature header and the body.
+type Received = Arc<std::sync::Mutex<Vec<(String, Vec<u8>)>>>;
+
+/// A webhook receiver on loopback that answers 500 to the first `fail`
+/// deliveries and 200 after: its port and what it received.
+async fn receiver(fail: usize) -> (u16, Received) {
+    use axum::routing::post;
+    let received: Received = Arc::default();
+    let log = Arc::clone(&received);
+    let app = axum::Router::new().route(
+        "/hook",
+        post(
+            move |headers: axum::http::HeaderMap, body: axum::body::Bytes| {
+                let log = Arc::clone(&log);
+                async move {
+                    let signature = headers
+                        .get("docsmith-signature")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("")
+                        .to_owned();
+                    let mut log = log.lock().expect("lock");
+                    log.push((signature, body.to_vec()));
+                    if log.len() <= fail {
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    } else {
+                        StatusCode::OK
+                    }
+                }
+            },
+        ),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (port, received)
+}
+
+/// Checks `t=…,v1=…` the way a receiver would: HMAC-SHA256 of
+/// `TIMESTAMP.BODY` under the shared secret, and a timestamp near now.
+fn verify(secret: &[u8], header: &str, body: &[u8]) -> bool {
+    use hmac::{Hmac, KeyInit, Mac};
+    let mut timestamp = None;
+    let mut given = None;
+    for part in header.split(',') {
+        match part.split_once('=') {
+            Some(("t", t)) => timestamp = t.parse::<i64>().ok(),
+            Some(("v1", v)) => given = Some(v.to_owned()),
+            _ => {}
+        }
+    }
+    let (Some(timestamp), Some(given)) = (timestamp, given) else {
+        return false;
+    };
+    let fresh = (time::now_ms() / 1000 - timestamp).abs() < 300;
+    let mut mac = <Hmac<sha2::Sha256> as KeyInit>::new_from_slice(secret).expect("key");
+    mac.update(format!("{timestamp}.").as_bytes());
+    mac.update(body);
+    let expected: String = mac
+        .finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    fresh && expected == given
+}
+
+#[tokio::test]
+async fn a_webhook_is_signed_and_retried_until_the_receiver_takes_it() {
+    const SECRET: &[u8] = b"webhook-secret-0123456789";
+    let (port, received) = receiver(2).await;
+    let service = Service::start("jobs-webhook", |c| {
+        c.callbacks.allow = vec![format!("127.0.0.1:{port}")];
+        c.callbacks.secret = SECRET.to_vec();
+    })
+    .await;
+    // A host off the allow-list is refused at submit.
+    for url in [
+        "http://127.0.0.1:1/hook".to_owned(),
+        "http://169.254.169.254/latest".to_owned(),
+        format!("ftp://127.0.0.1:{port}/hook"),
+    ] {
+        let path = format!("/v1/jobs?callback_url={}", percent(&url));
+        let reply = send(&service.state, post_json(&path, invoice().to_string())).await;
+        assert_problem(&reply, 422);
+        assert_eq!(reply.pointers(), ["/callback_url"], "{url}");
+    }
+
+    let hook = format!("http://127.0.0.1:{port}/hook");
+    let path = format!("/v1/jobs?callback_url={}", percent(&hook));
+    let reply = send(&service.state, post_json(&path, invoice().to_string())).await;
+    assert_eq!(
+        reply.status,
+        StatusCode::ACCEPTED,
+        "{}",
+        String::from_utf8_lossy(&reply.body)
+    );
+    let id = reply.json()["id"].as_str().expect("id").to_owned();
+    assert_eq!(reply.json()["callback"]["url"], hook);
+    assert_eq!(service.wait(&id).await["state"], "succeeded");
+
+    // Two 500s, then 200: delivered on the third try (1 s and 2 s later).
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        let status = send(&service.state, get(&format!("/v1/jobs/{id}")))
+            .await
+            .json();
+        if status["callback"]["state"] != "pending" {
+            break status;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "not delivered: {status}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(status["callback"]["state"], "delivered", "{status}");
+    assert_eq!(status["callback"]["attempts"], 3, "{status}");
+    let received = received.lock().expect("lock").clone();
+    assert_eq!(received.len(), 3);
+    for (signature, body) in &received {
+        assert!(
+            verify(SECRET, signature, body),
+            "bad signature {signature:?}"
+        );
+        assert!(!verify(b"another-secret-0123456789", signature, body));
+        let sent: Value = serde_json::from_slice(body).expect("JSON body");
+        assert_eq!(sent["id"], id);
+        assert_eq!(sent["state"], "succeeded");
+        assert!(sent["size"].as_i64().is_some_and(|s| s > 0));
+    }
+    // A tampered body fails the check.
+    let (signature, body) = &received[0];
+    let mut tampered = body.clone();
+    tampered[2] ^= 1;
+    assert!(!verify(SECRET, signature, &tampered));
+    service.stop().await;
+}
+
+fn percent(text: &str) -> String {
+    text.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
