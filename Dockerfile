@@ -51,7 +51,8 @@ COPY src ./src
 COPY fonts ./fonts
 COPY templates/*.xml templates/*.json ./templates/
 COPY samples/pdf-*.json samples/xlsx-*.json ./samples/
-RUN find src templates samples -type f -exec touch {} + \
+COPY migrations ./migrations
+RUN find src templates samples migrations -type f -exec touch {} + \
     && cargo build --release --locked \
     && cp target/release/docsmith /usr/local/bin/docsmith \
     && /usr/local/bin/docsmith --version | grep '^docsmith '
@@ -61,7 +62,8 @@ FROM debian:bookworm-slim
 # keys file can name them.
 RUN groupadd --system --gid 10001 docsmith \
     && useradd --system --uid 10001 --gid docsmith --no-create-home \
-        --home-dir /nonexistent --shell /usr/sbin/nologin docsmith
+        --home-dir /nonexistent --shell /usr/sbin/nologin docsmith \
+    && install -d -o 10001 -g 10001 -m 0750 /var/lib/docsmith
 # The binary is all docsmith needs: the fonts and the built-in templates
 # (invoice, letter, report) are compiled in. To serve templates of your own,
 # mount a directory and set DOCSMITH_TEMPLATES_DIR to it (it replaces the
@@ -70,8 +72,13 @@ COPY --from=builder /usr/local/bin/docsmith /usr/local/bin/docsmith
 # The fonts compiled into the binary are redistributed: their licences.
 COPY fonts/README.md fonts/OFL.txt fonts/LICENSE-Apache-2.0.txt /usr/share/doc/docsmith/fonts/
 
+# Async jobs: the embedded SQLite database and the results live here
+# unless DOCSMITH_DATABASE / DOCSMITH_STORAGE point elsewhere (PostgreSQL,
+# S3); mount a volume to keep them across restarts.
 ENV DOCSMITH_ADDR=0.0.0.0:8080 \
-    DOCSMITH_LOG_FORMAT=json
+    DOCSMITH_LOG_FORMAT=json \
+    DOCSMITH_DATA_DIR=/var/lib/docsmith
+VOLUME ["/var/lib/docsmith"]
 USER 10001:10001
 EXPOSE 8080
 # docsmith drains on SIGTERM for up to DOCSMITH_SHUTDOWN_TIMEOUT (30 s), so

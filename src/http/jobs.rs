@@ -88,21 +88,26 @@ fn store_failed(err: &dyn std::fmt::Display) -> Response {
     response
 }
 
-/// The `Idempotency-Key` header, if any: 1–255 visible ASCII characters.
+/// The `Idempotency-Key` header, if any: 1–255 printable ASCII characters, no space at either end.
 fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, Box<Problem>> {
     let Some(value) = headers.get("idempotency-key") else {
         return Ok(None);
     };
-    let key = value.to_str().ok().map(str::trim).unwrap_or("");
+    let key = value.to_str().ok().unwrap_or("");
+    let printable = |b: u8| b.is_ascii_graphic() || b == b' ';
     if key.is_empty()
         || key.len() > MAX_IDEMPOTENCY_KEY
-        || !key.bytes().all(|b| b.is_ascii_graphic() || b == b' ')
+        || !key.bytes().all(printable)
+        || key.starts_with(' ')
+        || key.ends_with(' ')
     {
         return Err(Box::new(Problem::new(
             400,
             "bad-idempotency-key",
             "Bad Idempotency-Key",
-            format!("Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} visible ASCII characters"),
+            format!(
+                "Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} printable ASCII characters with no space at either end"
+            ),
         )));
     }
     Ok(Some(key.to_owned()))
@@ -138,7 +143,7 @@ fn callback_url(
     post, path = "/v1/jobs", tag = "jobs",
     request_body(content = crate::job::JobRequest, description = "A job (JSON), or multipart/form-data with a `job` part plus file parts", content_type = "application/json"),
     params(
-        ("Idempotency-Key" = Option<String>, Header, description = "Submitting again with the same key gives the same job (1–255 visible ASCII characters)", example = "order-2026-0042"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Submitting again with the same key gives the same job (1–255 printable ASCII characters, no space at either end)", example = "order-2026-0042", min_length = 1, max_length = 255, pattern = "^[!-~]([ -~]{0,253}[!-~])?$"),
         ("callback_url" = Option<String>, Query, description = "When the job ends, its status is POSTed here, signed (`Docsmith-Signature: t=UNIX_SECONDS,v1=HEX`, HMAC-SHA256 of `UNIX_SECONDS.BODY` under the operator's secret) and retried with backoff until a 2xx; the host must be on the operator's allow-list (`--callback-allow`)", example = "https://hooks.example.com/docsmith"),
     ),
     responses(

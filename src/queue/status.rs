@@ -64,6 +64,12 @@ pub struct JobStatus {
 
 /// A job's webhook.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "url": "https://hooks.example.com/docsmith",
+    "state": "pending",
+    "attempts": 2,
+    "error": "the receiver answered 500 Internal Server Error"
+}))]
 pub struct Callback {
     pub url: String,
     /// `pending` (not yet delivered: the job is running, or a retry is

@@ -397,7 +397,9 @@ async fn heartbeat(
     lost: Arc<AtomicBool>,
     mut stop: watch::Receiver<bool>,
 ) {
-    let every = (job.lease / 3).max(Duration::from_millis(100));
+    // Often enough that progress shows within a second, and the lease is
+    // renewed a few times before it runs out.
+    let every = (job.lease / 3).clamp(Duration::from_millis(100), Duration::from_secs(1));
     loop {
         tokio::select! {
             _ = tokio::time::sleep(every) => {}

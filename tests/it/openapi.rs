@@ -4,6 +4,7 @@
 //! the server gives.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Body;
@@ -11,9 +12,11 @@ use axum::http::{Request, StatusCode};
 use bytes::Bytes;
 use docsmith::http::auth::ApiKeys;
 use docsmith::http::{AppState, ServiceConfig};
+use docsmith::queue::worker::{self, Engine};
+use docsmith::queue::{Queue, QueueConfig, time};
 use docsmith::templates::Catalog;
 use serde_json::{Value, json};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 
 use crate::support::*;
 
@@ -22,6 +25,10 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/v1/render"),
     ("post", "/v1/validate"),
     ("post", "/v1/images"),
+    ("post", "/v1/jobs"),
+    ("get", "/v1/jobs/{id}"),
+    ("delete", "/v1/jobs/{id}"),
+    ("get", "/v1/jobs/{id}/result"),
     ("get", "/v1/templates"),
     ("get", "/v1/templates/{name}"),
     ("get", "/healthz"),
@@ -43,6 +50,7 @@ async fn document() -> Value {
     reply.json()
 }
 
+/// The operation of `path`: its POST, else its GET.
 fn operation<'a>(spec: &'a Value, path: &str) -> &'a Value {
     let item = &spec["paths"][path];
     if item["post"].is_object() {
@@ -52,9 +60,24 @@ fn operation<'a>(spec: &'a Value, path: &str) -> &'a Value {
     }
 }
 
-/// The media type object of a request body (`status` None) or a response.
+/// The media type object of a request body (`status` None) or a response
+/// of `path`'s POST, else its GET.
 fn media<'a>(spec: &'a Value, path: &str, status: Option<&str>, media_type: &str) -> &'a Value {
-    let op = operation(spec, path);
+    media_in(operation(spec, path), status, media_type)
+}
+
+/// [`media`] of the operation `method` (`"get"`, `"post"`, `"delete"`) `path`.
+fn method_media<'a>(
+    spec: &'a Value,
+    method: &str,
+    path: &str,
+    status: Option<&str>,
+    media_type: &str,
+) -> &'a Value {
+    media_in(&spec["paths"][path][method], status, media_type)
+}
+
+fn media_in<'a>(op: &'a Value, status: Option<&str>, media_type: &str) -> &'a Value {
     match status {
         None => &op["requestBody"]["content"][media_type],
         Some(status) => &op["responses"][status]["content"][media_type],
@@ -88,6 +111,42 @@ fn example(spec: &Value, path: &str, status: Option<&str>, media_type: &str, nam
         .find(|(n, _)| n == name)
         .unwrap_or_else(|| panic!("{path} {status:?} {media_type} has no example {name:?}"))
         .1
+}
+
+/// [`example`] of the operation `method` `path`.
+fn method_example(
+    spec: &Value,
+    method: &str,
+    path: &str,
+    status: Option<&str>,
+    media_type: &str,
+    name: &str,
+) -> Value {
+    examples_of(method_media(spec, method, path, status, media_type))
+        .into_iter()
+        .find(|(n, _)| n == name)
+        .unwrap_or_else(|| {
+            panic!("{method} {path} {status:?} {media_type} has no example {name:?}")
+        })
+        .1
+}
+
+/// The id the examples give a job that does not exist.
+const NO_JOB: &str = "0b6f9f5e";
+
+/// A request to a route of [`ROUTES`]: `{name}` is a template, `{id}` a
+/// job that does not exist, a POST carries `{}`.
+fn route_request(method: &str, path: &str) -> Request<Body> {
+    let uri = path.replace("{name}", "invoice").replace("{id}", NO_JOB);
+    match method {
+        "post" => post_json(&uri, "{}"),
+        "get" => get(&uri),
+        other => Request::builder()
+            .method(other.to_uppercase().as_str())
+            .uri(&uri)
+            .body(Body::empty())
+            .expect("request"),
+    }
 }
 
 fn schema_example(spec: &Value, name: &str) -> Value {
@@ -127,18 +186,13 @@ async fn every_route_is_in_the_document() {
     assert_eq!(documented_operations(&spec), routes);
 
     // And every listed route is one the router has.
+    // (Without a job database, the job routes answer 503.)
     let state = state_with(test_config());
     for (method, path) in ROUTES {
-        let uri = path.replace("{name}", "invoice");
-        let request = if *method == "post" {
-            post_json(&uri, "{}")
-        } else {
-            get(&uri)
-        };
-        let reply = send(&state, request).await;
+        let reply = send(&state, route_request(method, path)).await;
         assert!(
             reply.status != StatusCode::NOT_FOUND && reply.status != StatusCode::METHOD_NOT_ALLOWED,
-            "{method} {uri}: {}",
+            "{method} {path}: {}",
             reply.status
         );
     }
@@ -152,16 +206,22 @@ async fn every_operation_and_schema_has_examples() {
     let mut missing = Vec::new();
     for (method, path) in documented_operations(&spec) {
         let op = &spec["paths"][&path][&method];
+        // An operation's examples are named (`examples`, not `example`).
+        let named = |content: &Value| {
+            content["examples"]
+                .as_object()
+                .is_some_and(|m| !m.is_empty())
+        };
         if let Some(content) = op["requestBody"]["content"].as_object() {
             for (media_type, body) in content {
-                if examples_of(body).is_empty() {
+                if !named(body) {
                     missing.push(format!("{method} {path}: request body {media_type}"));
                 }
             }
         }
         for (status, response) in op["responses"].as_object().expect("responses") {
             for (media_type, content) in response["content"].as_object().into_iter().flatten() {
-                if needs_example(media_type, content) && examples_of(content).is_empty() {
+                if needs_example(media_type, content) && !named(content) {
                     missing.push(format!("{method} {path}: response {status} {media_type}"));
                 }
                 // A problem example is a problem of its response's status.
@@ -172,7 +232,12 @@ async fn every_operation_and_schema_has_examples() {
                             status.as_str(),
                             "{path} {status} example {name}"
                         );
-                        if status == "422" {
+                        // An invalid job lists its problems; a reused
+                        // Idempotency-Key is about no part of the job.
+                        if status == "422"
+                            && value["type"]
+                                != "https://docsmith.dev/problems/idempotency-key-reused"
+                        {
                             assert!(
                                 value["errors"].as_array().is_some_and(|e| !e.is_empty()),
                                 "{path} 422 example {name} lists no errors"
@@ -201,7 +266,7 @@ async fn every_operation_and_schema_has_examples() {
     );
 
     // The job routes show a job of every format.
-    for path in ["/v1/render", "/v1/validate"] {
+    for path in ["/v1/render", "/v1/validate", "/v1/jobs"] {
         let formats: BTreeSet<String> = examples_of(media(&spec, path, None, JSON))
             .iter()
             .map(|(_, job)| job["format"].as_str().unwrap_or("").to_owned())
@@ -608,13 +673,9 @@ async fn key_problem_examples_are_what_the_server_answers() {
     let spec = document().await;
     let state = keyed_state();
     for (method, path) in ROUTES.iter().filter(|(_, path)| path.starts_with("/v1/")) {
-        let uri = path.replace("{name}", "invoice");
-        let request = || {
-            if *method == "post" {
-                post_json(&uri, "{}")
-            } else {
-                get(&uri)
-            }
+        let request = || route_request(method, path);
+        let example = |status: &str, name: &str| {
+            method_example(&spec, method, path, Some(status), PROBLEM, name)
         };
         let (own, other) = if *path == "/v1/images" {
             (PHOTOS_KEY, BILLING_KEY)
@@ -622,22 +683,17 @@ async fn key_problem_examples_are_what_the_server_answers() {
             (BILLING_KEY, PHOTOS_KEY)
         };
         let reply = send(&state, request()).await;
-        assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{path}");
-        assert_eq!(
-            reply.json(),
-            example(&spec, path, Some("401"), PROBLEM, "no-key")
-        );
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{method} {path}");
+        assert_eq!(reply.json(), example("401", "no-key"), "{method} {path}");
         let reply = send(&state, with_key(request(), "not-a-known-key-at-all")).await;
         assert_eq!(
             reply.json(),
-            example(&spec, path, Some("401"), PROBLEM, "unknown-key")
+            example("401", "unknown-key"),
+            "{method} {path}"
         );
         let reply = send(&state, with_key(request(), other)).await;
-        assert_eq!(reply.status, StatusCode::FORBIDDEN, "{path}");
-        assert_eq!(
-            reply.json(),
-            example(&spec, path, Some("403"), PROBLEM, "forbidden")
-        );
+        assert_eq!(reply.status, StatusCode::FORBIDDEN, "{method} {path}");
+        assert_eq!(reply.json(), example("403", "forbidden"), "{method} {path}");
 
         // Four requests hold the key's four slots: the fifth gets 429.
         let mut holders = Vec::new();
@@ -653,10 +709,15 @@ async fn key_problem_examples_are_what_the_server_answers() {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
         let reply = send(&state, with_key(request(), own)).await;
-        assert_eq!(reply.status, StatusCode::TOO_MANY_REQUESTS, "{path}");
+        assert_eq!(
+            reply.status,
+            StatusCode::TOO_MANY_REQUESTS,
+            "{method} {path}"
+        );
         assert_eq!(
             reply.json(),
-            example(&spec, path, Some("429"), PROBLEM, "too-many-requests")
+            example("429", "too-many-requests"),
+            "{method} {path}"
         );
         assert_eq!(reply.header("retry-after"), "1");
         for (tx, pending) in holders {
@@ -664,4 +725,427 @@ async fn key_problem_examples_are_what_the_server_answers() {
             let _ = pending.await;
         }
     }
+}
+
+/// A service with async jobs (SQLite and results in a temporary data
+/// directory, never a shared test database: its jobs are its own), its
+/// queue settings tuned by `tune`, and its workers running until
+/// [`JobService::stop`].
+struct JobService {
+    state: Arc<AppState>,
+    queue: Arc<Queue>,
+    stop: watch::Sender<bool>,
+    workers: tokio::task::JoinHandle<()>,
+}
+
+impl JobService {
+    async fn start(name: &str, tune: impl FnOnce(&mut QueueConfig)) -> JobService {
+        let mut config = QueueConfig::new(temp_dir(name));
+        config.workers = 2;
+        config.poll = Duration::from_millis(20);
+        config.sweep = Duration::from_secs(3600);
+        tune(&mut config);
+        let queue = Queue::open(config).await.expect("queue opens");
+        let templates = Catalog::load(&repo_path("templates")).expect("templates");
+        let state = AppState::with_queue(
+            test_config(),
+            templates,
+            ApiKeys::none(),
+            Some(Arc::clone(&queue)),
+        );
+        let engine = Engine {
+            pool: Arc::clone(&state.pool),
+            templates: state.templates.clone(),
+            retry_after_secs: 1,
+        };
+        let (stop, stopped) = watch::channel(false);
+        let workers = tokio::spawn(worker::run(Arc::clone(&queue), engine, stopped));
+        JobService {
+            state,
+            queue,
+            stop,
+            workers,
+        }
+    }
+
+    async fn stop(self) {
+        let _ = self.stop.send(true);
+        let _ = tokio::time::timeout(Duration::from_secs(30), self.workers).await;
+    }
+
+    async fn submit(&self, job: &Value) -> Reply {
+        send(&self.state, post_json("/v1/jobs", job.to_string())).await
+    }
+
+    /// Polls the job until it has ended; panics after 60 s.
+    async fn wait(&self, id: &str) -> Value {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+        loop {
+            let status = answered(
+                &send(&self.state, get(&format!("/v1/jobs/{id}"))).await,
+                200,
+            );
+            if !matches!(status["state"].as_str(), Some("queued" | "running")) {
+                return status;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "job {id} did not end: {status}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+/// The JSON body of a reply of `status`.
+fn answered(reply: &Reply, status: u16) -> Value {
+    assert_eq!(
+        reply.status.as_u16(),
+        status,
+        "{}",
+        String::from_utf8_lossy(&reply.body)
+    );
+    reply.json()
+}
+
+/// `2026-11-27T09:00:00.000Z`, as the job routes write times.
+fn is_time(value: &Value) -> bool {
+    value.as_str().is_some_and(|t| {
+        let b = t.as_bytes();
+        b.len() == 24
+            && b[10] == b'T'
+            && b[19] == b'.'
+            && b[23] == b'Z'
+            && t.bytes()
+                .enumerate()
+                .all(|(i, c)| matches!(i, 4 | 7 | 10 | 13 | 16 | 19 | 23) || c.is_ascii_digit())
+    })
+}
+
+/// A job status (`JobStatus`) is well made: its links are its own, its
+/// times are times.
+fn check_status(status: &Value, what: &str) {
+    let id = status["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{what}: no id"));
+    assert_eq!(status["links"]["self"], format!("/v1/jobs/{id}"), "{what}");
+    assert_eq!(
+        status["links"]["result"],
+        format!("/v1/jobs/{id}/result"),
+        "{what}"
+    );
+    for (key, value) in status.as_object().expect("an object") {
+        if key.ends_with("_at") {
+            assert!(is_time(value), "{what}: {key} {value}");
+        }
+    }
+}
+
+/// A real job status and an example of it agree but for the id, times and
+/// size: the same fields, and the same values of the others.
+fn same_status(real: &Value, example: &Value, what: &str) {
+    check_status(real, what);
+    check_status(example, what);
+    let keys = |v: &Value| {
+        v.as_object()
+            .expect("an object")
+            .keys()
+            .cloned()
+            .collect::<BTreeSet<_>>()
+    };
+    assert_eq!(keys(real), keys(example), "{what}: {real} vs {example}");
+    for key in keys(real) {
+        if key == "id" || key == "links" || key.ends_with("_at") {
+            continue;
+        }
+        if key == "size" {
+            assert!(real[&key].as_u64().is_some_and(|n| n > 0), "{what}: {real}");
+            assert!(example[&key].as_u64().is_some_and(|n| n > 0), "{what}");
+            continue;
+        }
+        assert_eq!(real[&key], example[&key], "{what}: {key}");
+    }
+}
+
+/// `reply`'s problem, with the id of the job it names (`real`) replaced by
+/// the example's (`example`).
+fn problem_about(reply: &Reply, status: u16, real: &str, example: &Value) -> Value {
+    let mut problem = answered(reply, status);
+    let example = example.as_str().expect("an id");
+    let detail = problem["detail"]
+        .as_str()
+        .unwrap_or("")
+        .replace(real, example);
+    problem["detail"] = json!(detail);
+    problem
+}
+
+/// The examples of the async job routes are what a service with a queue
+/// answers: the states of a job (ids and times aside) and its problems.
+#[tokio::test]
+async fn job_examples_are_what_the_job_routes_answer() {
+    let spec = document().await;
+    let path = "/v1/jobs";
+    let job_path = "/v1/jobs/{id}";
+    let result_path = "/v1/jobs/{id}/result";
+    let ok = |method: &str, path: &str, status: &str, name: &str| {
+        method_example(&spec, method, path, Some(status), JSON, name)
+    };
+    let problem = |method: &str, path: &str, status: &str, name: &str| {
+        method_example(&spec, method, path, Some(status), PROBLEM, name)
+    };
+
+    // Every example of a job status is one: only fields of the schema,
+    // all it requires, links of its own.
+    let schema = &spec["components"]["schemas"]["JobStatus"];
+    let properties: BTreeSet<&String> = schema["properties"]
+        .as_object()
+        .expect("properties")
+        .keys()
+        .collect();
+    let mut statuses = vec![
+        ("schema".to_owned(), schema_example(&spec, "JobStatus")),
+        ("202 queued".to_owned(), ok("post", path, "202", "queued")),
+        (
+            "DELETE 200 cancelled".to_owned(),
+            ok("delete", job_path, "200", "cancelled"),
+        ),
+    ];
+    for (name, value) in examples_of(method_media(&spec, "get", job_path, Some("200"), JSON)) {
+        statuses.push((format!("GET 200 {name}"), value));
+    }
+    for (what, status) in &statuses {
+        check_status(status, what);
+        let object = status.as_object().expect("an object");
+        for key in object.keys() {
+            assert!(
+                properties.contains(key),
+                "{what}: {key} is not in JobStatus"
+            );
+        }
+        for key in schema["required"].as_array().expect("required") {
+            let key = key.as_str().expect("a name");
+            assert!(object.contains_key(key), "{what} lacks {key}");
+        }
+    }
+    assert_eq!(
+        schema_example(&spec, "Progress"),
+        ok("get", job_path, "200", "running")["progress"]
+    );
+
+    // Without a job database.
+    let reply = send(&state_with(test_config()), post_json(path, "{}")).await;
+    assert_eq!(
+        answered(&reply, 503),
+        problem("post", path, "503", "async-jobs-off")
+    );
+
+    // No workers: jobs stay queued.
+    let service = JobService::start("openapi-jobs", |c| c.workers = 0).await;
+    let state = &service.state;
+    let queued = ok("post", path, "202", "queued");
+    let invoice = example(&spec, path, None, JSON, "pdf-invoice");
+    let reply = service.submit(&invoice).await;
+    let accepted = answered(&reply, 202);
+    same_status(&accepted, &queued, "202");
+    let id = accepted["id"].as_str().expect("id").to_owned();
+    assert_eq!(reply.header("location"), format!("/v1/jobs/{id}"));
+    let reply = send(state, get(&format!("/v1/jobs/{id}"))).await;
+    same_status(&answered(&reply, 200), &queued, "GET a queued job");
+    let delete = |id: &str| {
+        Request::delete(format!("/v1/jobs/{id}"))
+            .body(Body::empty())
+            .expect("request")
+    };
+    let reply = send(state, delete(&id)).await;
+    same_status(
+        &answered(&reply, 200),
+        &ok("delete", job_path, "200", "cancelled"),
+        "DELETE",
+    );
+    let reply = send(state, delete(&id)).await;
+    assert_eq!(reply.status, StatusCode::NO_CONTENT);
+    for (method, path) in [
+        ("get", job_path),
+        ("delete", job_path),
+        ("get", result_path),
+    ] {
+        let reply = send(state, route_request(method, path)).await;
+        assert_eq!(
+            answered(&reply, 404),
+            problem(method, path, "404", "unknown-job"),
+            "{method} {path}"
+        );
+    }
+
+    // Every request example is taken.
+    for (name, job) in examples_of(media(&spec, path, None, JSON)) {
+        let reply = service.submit(&job).await;
+        assert_eq!(
+            answered(&reply, 202)["format"],
+            job["format"],
+            "example {name}"
+        );
+    }
+    let forms = examples_of(media(&spec, path, None, FORM));
+    assert!(!forms.is_empty(), "{path} has no form example");
+    for (name, form) in forms {
+        let reply = send(state, form_request(path, &form)).await;
+        answered(&reply, 202);
+        assert!(!reply.header("location").is_empty(), "form example {name}");
+    }
+
+    // A job a worker has taken has no result yet.
+    let now = time::now_ms();
+    let running = service
+        .queue
+        .store
+        .claim("openapi-test", now, now + 60_000, 3)
+        .await
+        .expect("claim")
+        .expect("a queued job");
+    let reply = send(state, get(&format!("/v1/jobs/{}/result", running.id))).await;
+    assert_eq!(
+        problem_about(
+            &reply,
+            409,
+            &running.id,
+            &ok("get", job_path, "200", "running")["id"]
+        ),
+        problem("get", result_path, "409", "not-finished")
+    );
+    assert_eq!(reply.header("retry-after"), "1");
+
+    // Idempotency-Key.
+    let keyed = |key: &str, job: &Value| {
+        Request::post(path)
+            .header("content-type", JSON)
+            .header("idempotency-key", key)
+            .body(Body::from(job.to_string()))
+            .expect("request")
+    };
+    let reply = send(state, keyed("", &invoice)).await;
+    assert_eq!(
+        answered(&reply, 400),
+        problem("post", path, "400", "bad-idempotency-key")
+    );
+    let reply = send(state, keyed("order-2026-0042", &invoice)).await;
+    let first = answered(&reply, 202)["id"].as_str().expect("id").to_owned();
+    let other = example(&spec, path, None, JSON, "pdf-markup");
+    let reply = send(state, keyed("order-2026-0042", &other)).await;
+    assert_eq!(
+        problem_about(&reply, 422, &first, &queued["id"]),
+        problem("post", path, "422", "idempotency-key-reused")
+    );
+
+    // The problems whose example quotes its request, and those of the body.
+    let mut replayed = 0;
+    for (status, response) in operation(&spec, path)["responses"]
+        .as_object()
+        .expect("responses")
+    {
+        let Some(examples) = response["content"][PROBLEM]["examples"].as_object() else {
+            continue;
+        };
+        for (name, ex) in examples {
+            let Some(body) = ex["description"]
+                .as_str()
+                .and_then(|d| d.strip_prefix("The answer to `"))
+                .and_then(|d| d.strip_suffix("`."))
+            else {
+                continue;
+            };
+            let reply = send(state, post_json(path, body.to_owned())).await;
+            let status: u16 = status.parse().expect("status");
+            assert_eq!(
+                answered(&reply, status),
+                ex["value"],
+                "{path} {status} {name}"
+            );
+            replayed += 1;
+        }
+    }
+    assert!(replayed >= 3, "only {replayed} problems replayed");
+    let plain = Request::post(path)
+        .header("content-type", "text/plain")
+        .body(Body::from("hello"))
+        .expect("request");
+    let reply = send(state, plain).await;
+    assert_eq!(
+        answered(&reply, 415),
+        example(&spec, path, Some("415"), PROBLEM, "text-plain")
+    );
+    let huge = Request::post(path)
+        .header("content-type", JSON)
+        .header("content-length", (32 * 1024 * 1024 + 1).to_string())
+        .body(Body::empty())
+        .expect("request");
+    let reply = send(state, huge).await;
+    assert_eq!(
+        answered(&reply, 413),
+        example(&spec, path, Some("413"), PROBLEM, "json")
+    );
+    let broken = Request::post(path)
+        .header("content-type", "multipart/form-data; boundary=xx")
+        .body(Body::from("--xx\r\nbroken"))
+        .expect("request");
+    let reply = send(state, broken).await;
+    assert_eq!(
+        answered(&reply, 400),
+        example(&spec, path, Some("400"), PROBLEM, "broken-multipart")
+    );
+    service.stop().await;
+
+    // With workers: a job that succeeds, and one that fails when it runs.
+    let service = JobService::start("openapi-jobs-run", |_| {}).await;
+    let state = &service.state;
+    let succeeded = service.submit(&invoice).await.json()["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let failed_example = ok("get", job_path, "200", "failed");
+    let missing_data = json!({"format": "pdf", "template": "invoice", "data": {}});
+    let failed = answered(&service.submit(&missing_data).await, 202)["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let succeeded_example = ok("get", job_path, "200", "succeeded");
+    let status = service.wait(&succeeded).await;
+    same_status(&status, &succeeded_example, "succeeded");
+    let reply = send(state, get(&format!("/v1/jobs/{succeeded}/result"))).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.header("content-type"), "application/pdf");
+    assert_eq!(status["size"], reply.body.len());
+    let status = service.wait(&failed).await;
+    same_status(&status, &failed_example, "failed");
+    // What render answers for the same job.
+    assert_eq!(
+        failed_example["problem"],
+        example(&spec, "/v1/render", Some("422"), PROBLEM, "missing-data")
+    );
+    let reply = send(state, get(&format!("/v1/jobs/{failed}/result"))).await;
+    assert_eq!(
+        problem_about(&reply, 409, &failed, &failed_example["id"]),
+        problem("get", result_path, "409", "failed")
+    );
+    service.stop().await;
+
+    // Kept for no time: the document expires at the next sweep.
+    let service = JobService::start("openapi-jobs-expiry", |c| c.ttl = Duration::ZERO).await;
+    let id = answered(&service.submit(&invoice).await, 202)["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let expires_at = service.wait(&id).await["expires_at"]
+        .as_str()
+        .expect("expires_at")
+        .to_owned();
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    worker::sweep_once(&service.queue).await.expect("sweep");
+    let reply = send(&service.state, get(&format!("/v1/jobs/{id}/result"))).await;
+    assert_eq!(
+        problem_about(&reply, 410, &expires_at, &succeeded_example["expires_at"]),
+        problem("get", result_path, "410", "expired")
+    );
+    service.stop().await;
 }

@@ -4,10 +4,12 @@
 //! The examples are true: the job examples are the samples and the
 //! schemas' own examples (which the tests render), and the problems of the
 //! job routes are what the job code answers for the request each
-//! example's description quotes: they are made here by running it. The
-//! tests send every request example to the server and compare the other
-//! examples with its answers; `scripts/api_fuzz.sh` sends the request
-//! examples too.
+//! example's description quotes: they are made here by running it (as far
+//! as each route checks a job: `POST /v1/jobs` leaves a template's data to
+//! the run). The tests send every request example to the server and
+//! compare the other examples with its answers (the async job states with
+//! those of a service with a queue, ids and times aside);
+//! `scripts/api_fuzz.sh` sends the request examples too.
 
 use serde_json::{Value, json};
 use utoipa::Modify;
@@ -27,7 +29,7 @@ impl Modify for Examples {
         let catalog = Catalog::builtin(crate::template::TemplateLimits::default()).ok();
         component_examples(doc, catalog.as_ref());
         let jobs = job_examples(doc);
-        for path in ["/v1/render", "/v1/validate"] {
+        for path in ["/v1/render", "/v1/validate", "/v1/jobs"] {
             set_request(doc, path, "application/json", jobs.clone());
             set_request(doc, path, "multipart/form-data", vec![job_form_example()]);
         }
@@ -158,7 +160,9 @@ impl Modify for Examples {
             )],
         );
 
+        job_status_examples(doc, catalog.as_ref());
         problem_examples(doc, catalog.as_ref());
+        async_job_problems(doc);
     }
 }
 
@@ -366,12 +370,38 @@ fn component_examples(doc: &mut OpenApi, catalog: Option<&Catalog>) {
     }
 }
 
+/// An operation's method, where a path has more than one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Method {
+    Get,
+    Post,
+    Delete,
+}
+
+/// The operation of `path`: its POST, else its GET.
 fn operation_mut<'a>(
     doc: &'a mut OpenApi,
     path: &str,
 ) -> Option<&'a mut utoipa::openapi::path::Operation> {
     let item = doc.paths.paths.get_mut(path)?;
     item.post.as_mut().or(item.get.as_mut())
+}
+
+/// The operation of `path` for `method`; with none, [`operation_mut`]'s.
+fn method_operation_mut<'a>(
+    doc: &'a mut OpenApi,
+    method: Option<Method>,
+    path: &str,
+) -> Option<&'a mut utoipa::openapi::path::Operation> {
+    let Some(method) = method else {
+        return operation_mut(doc, path);
+    };
+    let item = doc.paths.paths.get_mut(path)?;
+    match method {
+        Method::Get => item.get.as_mut(),
+        Method::Post => item.post.as_mut(),
+        Method::Delete => item.delete.as_mut(),
+    }
 }
 
 fn set_examples(content: &mut Content, examples: Vec<(String, Example)>) {
@@ -392,6 +422,7 @@ fn set_request(doc: &mut OpenApi, path: &str, media: &str, examples: Vec<(String
     }
 }
 
+/// The examples of a response of `path`'s POST, else its GET.
 fn set_response(
     doc: &mut OpenApi,
     path: &str,
@@ -399,7 +430,20 @@ fn set_response(
     media: &str,
     examples: Vec<(String, Example)>,
 ) {
-    let Some(op) = operation_mut(doc, path) else {
+    set_method_response(doc, None, path, status, media, examples);
+}
+
+/// The examples of a response of the operation `method` `path` (with no
+/// method, [`set_response`]'s).
+fn set_method_response(
+    doc: &mut OpenApi,
+    method: Option<Method>,
+    path: &str,
+    status: &str,
+    media: &str,
+    examples: Vec<(String, Example)>,
+) {
+    let Some(op) = method_operation_mut(doc, method, path) else {
         return;
     };
     let Some(RefOr::T(response)) = op.responses.responses.get_mut(status) else {
@@ -413,9 +457,20 @@ fn set_response(
     }
 }
 
-/// What the job code answers for `body` (JSON): the problem, or `None`
-/// when the job is fine.
-fn job_problem(body: &str, catalog: &Catalog) -> Option<Problem> {
+/// How much of a job a route checks before it answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Checks {
+    /// Render and validate: the job and the document it makes, so a
+    /// template's data too.
+    Document,
+    /// `POST /v1/jobs`: the job and its files; a template's data is checked
+    /// when the job runs.
+    Submit,
+}
+
+/// What the job code answers for `body` (JSON) after `checks`: the
+/// problem, or `None` when the job is fine.
+fn job_problem(body: &str, catalog: &Catalog, checks: Checks) -> Option<Problem> {
     let mut job = match crate::job::parse(body.as_bytes())
         .and_then(|request| crate::job::validate(request, catalog))
     {
@@ -425,17 +480,22 @@ fn job_problem(body: &str, catalog: &Catalog) -> Option<Problem> {
     if let Err(errors) = job.attach(Default::default()) {
         return Some(Problem::invalid_job(errors));
     }
-    job.check_document().err().map(Problem::invalid_job)
+    match checks {
+        Checks::Document => job.check_document().err().map(Problem::invalid_job),
+        Checks::Submit => None,
+    }
 }
 
-/// The problem `body` gets, as an example whose description quotes it.
+/// The problem `body` gets after `checks`, as an example whose description
+/// quotes it; `None` when the route takes the job.
 fn answer_to(
     name: &str,
     summary: &str,
     body: &str,
     catalog: Option<&Catalog>,
+    checks: Checks,
 ) -> Option<(String, Example)> {
-    let found = job_problem(body, catalog?)?;
+    let found = job_problem(body, catalog?, checks)?;
     Some(named(
         name,
         summary,
@@ -453,18 +513,25 @@ fn too_large(limit: usize) -> Problem {
 }
 
 fn problem_examples(doc: &mut OpenApi, catalog: Option<&Catalog>) {
-    let keys: [(&str, &str); 5] = [
-        ("/v1/render", "render"),
-        ("/v1/validate", "validate"),
-        ("/v1/images", "images"),
-        ("/v1/templates", "templates"),
-        ("/v1/templates/{name}", "templates"),
+    // The operations behind a key, and the scope each needs (the async job
+    // routes are render routes).
+    let keys: [(Option<Method>, &str, &str); 9] = [
+        (None, "/v1/render", "render"),
+        (None, "/v1/validate", "validate"),
+        (None, "/v1/images", "images"),
+        (None, "/v1/templates", "templates"),
+        (None, "/v1/templates/{name}", "templates"),
+        (Some(Method::Post), "/v1/jobs", "render"),
+        (Some(Method::Get), "/v1/jobs/{id}", "render"),
+        (Some(Method::Delete), "/v1/jobs/{id}", "render"),
+        (None, "/v1/jobs/{id}/result", "render"),
     ];
-    for (path, scope) in keys {
+    for (method, path, scope) in keys {
         let unauthorized =
             |detail: &str| problem(&Problem::new(401, "unauthorized", "Unauthorized", detail));
-        set_response(
+        set_method_response(
             doc,
+            method,
             path,
             "401",
             PROBLEM,
@@ -496,8 +563,9 @@ fn problem_examples(doc: &mut OpenApi, catalog: Option<&Catalog>) {
             "Forbidden",
             format!("the API key {other:?} may not call {scope} routes"),
         );
-        set_response(
+        set_method_response(
             doc,
+            method,
             path,
             "403",
             PROBLEM,
@@ -518,8 +586,9 @@ fn problem_examples(doc: &mut OpenApi, catalog: Option<&Catalog>) {
             ),
         );
         busy.retry_after = Some(1);
-        set_response(
+        set_method_response(
             doc,
+            method,
             path,
             "429",
             PROBLEM,
@@ -540,8 +609,17 @@ fn problem_examples(doc: &mut OpenApi, catalog: Option<&Catalog>) {
         crate::render::RenderError::Interrupted(crate::render_ctx::Interrupted::TimedOut)
             .to_problem();
     let broken = super::super::render::body_problem(400, "incomplete multipart stream");
-    for path in ["/v1/render", "/v1/validate", "/v1/images"] {
+    for path in ["/v1/render", "/v1/validate", "/v1/images", "/v1/jobs"] {
         let images = path == "/v1/images";
+        // `POST /v1/jobs` reads the body as render does and checks the job
+        // without rendering it; its 503s are its own (`async_job_problems`)
+        // and it never waits for a render (no 504).
+        let jobs = path == "/v1/jobs";
+        let checks = if jobs {
+            Checks::Submit
+        } else {
+            Checks::Document
+        };
         set_response(
             doc,
             path,
@@ -561,38 +639,40 @@ fn problem_examples(doc: &mut OpenApi, catalog: Option<&Catalog>) {
             PROBLEM,
             vec![named("internal", "A bug", "", problem(&internal))],
         );
-        set_response(
-            doc,
-            path,
-            "503",
-            PROBLEM,
-            vec![
-                named(
-                    "queue-full",
-                    "Every worker busy and the queue full (`Retry-After: 1`)",
+        if !jobs {
+            set_response(
+                doc,
+                path,
+                "503",
+                PROBLEM,
+                vec![
+                    named(
+                        "queue-full",
+                        "Every worker busy and the queue full (`Retry-After: 1`)",
+                        "",
+                        problem(&overloaded),
+                    ),
+                    named(
+                        "queue-timeout",
+                        "The job waited for a worker until its time limit (`Retry-After: 1`)",
+                        "",
+                        problem(&waited),
+                    ),
+                ],
+            );
+            set_response(
+                doc,
+                path,
+                "504",
+                PROBLEM,
+                vec![named(
+                    "job-timeout",
+                    "The job ran past --job-timeout",
                     "",
-                    problem(&overloaded),
-                ),
-                named(
-                    "queue-timeout",
-                    "The job waited for a worker until its time limit (`Retry-After: 1`)",
-                    "",
-                    problem(&waited),
-                ),
-            ],
-        );
-        set_response(
-            doc,
-            path,
-            "504",
-            PROBLEM,
-            vec![named(
-                "job-timeout",
-                "The job ran past --job-timeout",
-                "",
-                problem(&job_timeout),
-            )],
-        );
+                    problem(&job_timeout),
+                )],
+            );
+        }
         let multipart_too_large =
             super::super::render::body_problem(413, "Request payload is too large");
         let mut large = vec![named(
@@ -625,6 +705,7 @@ fn problem_examples(doc: &mut OpenApi, catalog: Option<&Catalog>) {
                 "Not JSON: a trailing comma",
                 r#"{"format": "pdf", "template": "invoice",}"#,
                 catalog,
+                checks,
             ));
         }
         malformed.push(named(
@@ -633,6 +714,14 @@ fn problem_examples(doc: &mut OpenApi, catalog: Option<&Catalog>) {
             "",
             problem(&broken),
         ));
+        if jobs {
+            malformed.push(named(
+                "bad-idempotency-key",
+                "An empty `Idempotency-Key` (or one over 255 characters, or not visible ASCII)",
+                "",
+                problem(&bad_idempotency_key()),
+            ));
+        }
         set_response(doc, path, "400", PROBLEM, malformed);
 
         if images {
@@ -715,39 +804,388 @@ fn problem_examples(doc: &mut OpenApi, catalog: Option<&Catalog>) {
                 "A template that does not exist",
                 r#"{"format": "pdf", "template": "invoce", "data": {}}"#,
                 catalog,
+                checks,
             )
             .into_iter()
             .collect(),
         );
+        // `missing-data` is no 422 of `POST /v1/jobs`: the job is taken,
+        // and fails when it runs (the `failed` example of `GET /v1/jobs/{id}`).
         let invalid = [
             answer_to(
                 "invalid-cells",
                 "Cells that do not fit their columns",
                 INVALID_CELLS,
                 catalog,
+                checks,
             ),
             answer_to(
                 "template-error",
                 "Markup that does not parse (with line and column)",
                 r#"{"format": "pdf", "template_source": "<document>\n  <h1>Hello {{ name }}</h2>\n</document>", "data": {"name": "Ada"}}"#,
                 catalog,
+                checks,
             ),
             answer_to(
                 "missing-data",
                 "Data the template needs and the job lacks",
-                r#"{"format": "pdf", "template": "invoice", "data": {}}"#,
+                MISSING_DATA,
                 catalog,
+                checks,
             ),
         ];
-        set_response(
-            doc,
-            path,
-            "422",
-            PROBLEM,
-            invalid.into_iter().flatten().collect(),
-        );
+        let mut invalid: Vec<_> = invalid.into_iter().flatten().collect();
+        if jobs {
+            invalid.push(named(
+                "idempotency-key-reused",
+                "An `Idempotency-Key` sent before with another body",
+                "The key names the job it was used for; a new job needs a new key. Sending the same body again with the key answers 202 with that job (`Idempotent-Replayed: true`).",
+                problem(&key_reused(INVOICE_JOB)),
+            ));
+        }
+        set_response(doc, path, "422", PROBLEM, invalid);
     }
 }
 
 /// An xlsx job with a bad date and a string in a currency column.
 const INVALID_CELLS: &str = r#"{"format": "xlsx", "workbook": {"sheets": [{"name": "Sales", "columns": [{"header": "Date", "type": "date"}, {"header": "Amount", "type": "currency", "currency": "EUR"}], "rows": [["2026-01-15", 1234.5], ["2026-13-01", "ninety-nine"]]}]}}"#;
+
+/// The invoice template with no data: a valid job whose document cannot be
+/// made (422 from render, a failed async job).
+const MISSING_DATA: &str = r#"{"format": "pdf", "template": "invoice", "data": {}}"#;
+
+// The async jobs of the examples. Their problems are the ones
+// `http::jobs` answers (the tests compare them with its answers).
+
+/// The `pdf-invoice` job: queued, then succeeded.
+const INVOICE_JOB: &str = "5f0c2a8e-7d4b-4c61-9e2f-3b8a1d6c9e47";
+/// A zip job, running (when `JobStatus` has no example of its own).
+const RUNNING_JOB: &str = "0b6f9f5e-3a51-4f0e-9a3c-6f1f2d8f4a10";
+/// The `MISSING_DATA` job, failed.
+const FAILED_JOB: &str = "c3e1b7d2-94a0-4f5b-8c6d-2e7f9a1b0d35";
+/// A job cancelled while it was queued.
+const CANCELLED_JOB: &str = "9d2a4f17-6b3e-4c8a-a5d0-71e6b2c4f893";
+/// An id that names no job, as a client might mistype it.
+const NO_JOB: &str = "0b6f9f5e";
+
+fn bad_idempotency_key() -> Problem {
+    Problem::new(
+        400,
+        "bad-idempotency-key",
+        "Bad Idempotency-Key",
+        "Idempotency-Key must be 1 to 255 printable ASCII characters with no space at either end",
+    )
+}
+
+fn key_reused(id: &str) -> Problem {
+    Problem::new(
+        422,
+        "idempotency-key-reused",
+        "Idempotency-Key reused",
+        format!(
+            "the Idempotency-Key was used for job {id} with another body; use a new key for a new job"
+        ),
+    )
+}
+
+/// The `JobStatus` of a job just submitted.
+fn job_status(id: &str, format: &str, filename: &str, created_at: &str) -> Value {
+    let this = format!("/v1/jobs/{id}");
+    json!({
+        "id": id,
+        "state": "queued",
+        "format": format,
+        "filename": filename,
+        "created_at": created_at,
+        "attempts": 0,
+        "links": {"self": this, "result": format!("{this}/result")},
+    })
+}
+
+/// The file name a job gets (its own, or the one made for it).
+fn filename_of(body: &Value, catalog: Option<&Catalog>) -> Option<String> {
+    let bytes = serde_json::to_vec(body).ok()?;
+    let request = crate::job::parse(&bytes).ok()?;
+    Some(crate::job::validate(request, catalog?).ok()?.filename)
+}
+
+/// The answers of the async job routes that carry a `JobStatus`, and the
+/// examples of its parts.
+fn job_status_examples(doc: &mut OpenApi, catalog: Option<&Catalog>) {
+    let invoice = invoice_sample();
+    let invoice_name =
+        filename_of(&invoice, catalog).unwrap_or_else(|| "INV-2026-0042.pdf".to_owned());
+    let queued = job_status(
+        INVOICE_JOB,
+        "pdf",
+        &invoice_name,
+        "2026-11-27T09:00:00.000Z",
+    );
+    set_method_response(
+        doc,
+        Some(Method::Post),
+        "/v1/jobs",
+        "202",
+        "application/json",
+        vec![named(
+            "queued",
+            "The `pdf-invoice` job, queued",
+            &format!("With `Location: /v1/jobs/{INVOICE_JOB}`."),
+            queued.clone(),
+        )],
+    );
+
+    let mut succeeded = queued;
+    succeeded["state"] = json!("succeeded");
+    succeeded["attempts"] = json!(1);
+    succeeded["started_at"] = json!("2026-11-27T09:00:00.020Z");
+    succeeded["finished_at"] = json!("2026-11-27T09:00:00.190Z");
+    succeeded["expires_at"] = json!("2026-11-28T09:00:00.190Z");
+    succeeded["size"] = json!(INVOICE_SIZE);
+
+    let running = schema_example(doc, "JobStatus").unwrap_or_else(|| {
+        let mut running = job_status(
+            RUNNING_JOB,
+            "zip",
+            "invoices.zip",
+            "2026-11-27T09:00:00.000Z",
+        );
+        running["state"] = json!("running");
+        running["attempts"] = json!(1);
+        running["started_at"] = json!("2026-11-27T09:00:00.120Z");
+        running["progress"] = json!({"done": 420, "total": 1000});
+        running
+    });
+
+    let data = sample(MISSING_DATA);
+    let failed_name = filename_of(&data, catalog).unwrap_or_else(|| "invoice.pdf".to_owned());
+    let mut failed = job_status(FAILED_JOB, "pdf", &failed_name, "2026-11-27T09:05:00.000Z");
+    failed["state"] = json!("failed");
+    failed["attempts"] = json!(1);
+    failed["started_at"] = json!("2026-11-27T09:05:00.030Z");
+    failed["finished_at"] = json!("2026-11-27T09:05:00.045Z");
+    failed["expires_at"] = json!("2026-11-28T09:05:00.045Z");
+    if let Some(found) = catalog.and_then(|c| job_problem(MISSING_DATA, c, Checks::Document)) {
+        failed["problem"] = problem(&found);
+    }
+
+    set_method_response(
+        doc,
+        Some(Method::Get),
+        "/v1/jobs/{id}",
+        "200",
+        "application/json",
+        vec![
+            named(
+                "succeeded",
+                "The `pdf-invoice` job, done: `links.result` is its document until `expires_at`",
+                "",
+                succeeded,
+            ),
+            named(
+                "running",
+                "A zip job under way: `progress` counts its entries",
+                "",
+                running.clone(),
+            ),
+            named(
+                "failed",
+                "A job that failed when it ran: `problem` is what `/v1/render` would have answered",
+                &format!(
+                    "Submitted as `{MISSING_DATA}`: taken (a template's data is checked when the job runs), then failed."
+                ),
+                failed,
+            ),
+        ],
+    );
+
+    let mut cancelled = job_status(
+        CANCELLED_JOB,
+        "pdf",
+        &invoice_name,
+        "2026-11-27T09:10:00.000Z",
+    );
+    cancelled["state"] = json!("cancelled");
+    cancelled["finished_at"] = json!("2026-11-27T09:10:02.500Z");
+    cancelled["expires_at"] = json!("2026-11-28T09:10:02.500Z");
+    set_method_response(
+        doc,
+        Some(Method::Delete),
+        "/v1/jobs/{id}",
+        "200",
+        "application/json",
+        vec![named(
+            "cancelled",
+            "A queued job, cancelled: it will not run; `DELETE` again deletes it (204)",
+            "",
+            cancelled,
+        )],
+    );
+
+    set_schema_example(doc, "Progress", running["progress"].clone());
+    set_schema_example(doc, "Links", running["links"].clone());
+}
+
+/// Size of the `pdf-invoice` document in bytes, for the example of a job
+/// that made it.
+const INVOICE_SIZE: u64 = 35_109;
+
+/// The problems of the async job routes that only they answer.
+fn async_job_problems(doc: &mut OpenApi) {
+    let unknown = Problem::new(
+        404,
+        "unknown-job",
+        "Unknown job",
+        format!("there is no job {NO_JOB:?} (it never existed, was deleted, or expired long ago)"),
+    );
+    for (method, path, request) in [
+        (
+            Method::Get,
+            "/v1/jobs/{id}",
+            format!("GET /v1/jobs/{NO_JOB}"),
+        ),
+        (
+            Method::Delete,
+            "/v1/jobs/{id}",
+            format!("DELETE /v1/jobs/{NO_JOB}"),
+        ),
+        (
+            Method::Get,
+            "/v1/jobs/{id}/result",
+            format!("GET /v1/jobs/{NO_JOB}/result"),
+        ),
+    ] {
+        set_method_response(
+            doc,
+            Some(method),
+            path,
+            "404",
+            PROBLEM,
+            vec![named(
+                "unknown-job",
+                &format!("{request}: no such job (or another API key's)"),
+                "",
+                problem(&unknown),
+            )],
+        );
+    }
+
+    let not_ready = Problem::new(
+        409,
+        "job-not-ready",
+        "The job has not finished",
+        format!("the job is running; GET /v1/jobs/{RUNNING_JOB} shows its progress"),
+    );
+    let no_result = Problem::new(
+        409,
+        "job-has-no-result",
+        "The job has no result",
+        format!("the job failed; GET /v1/jobs/{FAILED_JOB} shows why"),
+    );
+    set_method_response(
+        doc,
+        Some(Method::Get),
+        "/v1/jobs/{id}/result",
+        "409",
+        PROBLEM,
+        vec![
+            named(
+                "not-finished",
+                "A job still queued or running (`Retry-After: 1`)",
+                "",
+                problem(&not_ready),
+            ),
+            named(
+                "failed",
+                "A job that failed or was cancelled: it has no document",
+                "",
+                problem(&no_result),
+            ),
+        ],
+    );
+    let expired = Problem::new(
+        410,
+        "result-expired",
+        "The result has expired",
+        "the document expired at 2026-11-28T09:00:00.190Z and was deleted; submit the job again",
+    );
+    let gone = Problem::new(
+        410,
+        "result-expired",
+        "The result is gone",
+        "the document is no longer in the result store; submit the job again",
+    );
+    set_method_response(
+        doc,
+        Some(Method::Get),
+        "/v1/jobs/{id}/result",
+        "410",
+        PROBLEM,
+        vec![
+            named(
+                "expired",
+                "The `pdf-invoice` job's document, past its `expires_at`",
+                "",
+                problem(&expired),
+            ),
+            named(
+                "gone",
+                "A document missing from the result store",
+                "",
+                problem(&gone),
+            ),
+        ],
+    );
+
+    let off = Problem::new(
+        503,
+        "async-jobs-off",
+        "Async jobs are not available",
+        "this node runs without a job database; use POST /v1/render",
+    );
+    let store = Problem::new(
+        503,
+        "job-store-unavailable",
+        "Job store unavailable",
+        "the job database or result storage did not answer; retry later",
+    );
+    set_response(
+        doc,
+        "/v1/jobs",
+        "503",
+        PROBLEM,
+        vec![
+            named(
+                "async-jobs-off",
+                "A node without a job database",
+                "",
+                problem(&off),
+            ),
+            named(
+                "job-store-unavailable",
+                "The job database or result storage did not answer (`Retry-After: 5`)",
+                "",
+                problem(&store),
+            ),
+        ],
+    );
+    submit_responses(doc);
+}
+
+/// `POST /v1/jobs` documents the problem responses of render
+/// (`RenderProblems`), but it renders nothing before it answers: its 503
+/// is about the job store, with `Retry-After: 5` when there is one, and it
+/// never answers 504.
+fn submit_responses(doc: &mut OpenApi) {
+    let Some(op) = operation_mut(doc, "/v1/jobs") else {
+        return;
+    };
+    op.responses.responses.remove("504");
+    let Some(RefOr::T(response)) = op.responses.responses.get_mut("503") else {
+        return;
+    };
+    response.description = "Async jobs are off on this node (no job database), or the job store did not answer: then retry after `Retry-After` seconds".to_owned();
+    if let Some(RefOr::T(header)) = response.headers.get_mut("Retry-After") {
+        header.example = Some(json!(5));
+    }
+}

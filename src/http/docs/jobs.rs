@@ -198,12 +198,13 @@ impl Modify for JobSchemas {
     }
 }
 
-/// The multipart bodies: `JobForm` beside the JSON job of render and
-/// validate, `ImageForm` for images.
+/// The multipart bodies: `JobForm` beside the JSON job of render,
+/// validate and async jobs, `ImageForm` for images.
 fn set_multipart(doc: &mut OpenApi) {
     for (path, schema, json_part) in [
         ("/v1/render", "JobForm", true),
         ("/v1/validate", "JobForm", true),
+        ("/v1/jobs", "JobForm", true),
         ("/v1/images", "ImageForm", false),
     ] {
         let Some(RefOr::T(body)) = doc
