@@ -55,7 +55,8 @@ def main():
     invoice = json.load(open(os.path.join(ROOT, "samples", "pdf-invoice.json")))
     admin = os.environ["DOCSMITH_TEST_POSTGRES"]
     database = admin.rsplit("/", 1)[0] + "/" + os.environ.get("BENCH_DATABASE", "docsmith_bench")
-    storage = os.environ["DOCSMITH_TEST_S3"].rstrip("/") + f"/bench-{int(time.time())}"
+    # BENCH_STORAGE=DIR keeps results in a directory instead (to see what S3 costs).
+    storage = os.environ.get("BENCH_STORAGE") or os.environ["DOCSMITH_TEST_S3"].rstrip("/") + f"/bench-{int(time.time())}"
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -142,12 +143,13 @@ def main():
     sync_s = statistics.median(results["sync"])
     async_s = statistics.median(results["async"])
     cores = os.cpu_count()
+    pg = re.search(r"[0-9]+[.][0-9]+", subprocess.run(["psql", "--version"], capture_output=True, text=True).stdout)
+    results_in = f"results in {storage}" if os.environ.get("BENCH_STORAGE") else f"S3 (moto {moto_version()}) on loopback"
     lines = [
         "# Async jobs vs /v1/render: 1-page invoices",
         "",
         f"One `docsmith serve` ({os.path.relpath(args.binary, ROOT)}, {cores} cores, default workers) on PostgreSQL "
-        f"{re.search(r'[0-9]+[.][0-9]+', subprocess.run(['psql', '--version'], capture_output=True, text=True).stdout).group(0)} "
-        f"+ S3 (moto {moto_version()}) on loopback; "
+        f"{pg.group(0) if pg else '?'} + {results_in}; "
         f"a Python client, {args.concurrency} requests at a time; {args.jobs} invoices per round, {args.rounds} rounds, medians.",
         "",
         "| way | time for all | jobs/s | per job |",
@@ -156,7 +158,7 @@ def main():
         f"| async: POST /v1/jobs, poll, GET /result | {async_s:.2f} s | {args.jobs / async_s:.0f} | {async_s / args.jobs * 1000:.2f} ms |",
         "",
         f"Overhead of async per job: {(async_s - sync_s) / args.jobs * 1000:.2f} ms "
-        f"(the job row in PostgreSQL, claim, lease, result through S3, the client's polls and second request).",
+        f"(the job row in PostgreSQL, claim, lease, the result stored and read back, the client's polls and second request).",
     ]
     text = "\n".join(lines) + "\n"
     open(os.path.join(OUT, "async_jobs.md"), "w").write(text)
