@@ -82,6 +82,7 @@ class Cluster:
                        "--poll", "100ms", "--log-format", "json", "--data-dir", os.path.join(OUT, "data")]
         self.apis = []
         self.workers = {}
+        self.metrics = {}
         self.logs = []
         for n in range(api_nodes):
             port = free_port()
@@ -106,9 +107,11 @@ class Cluster:
 
     def start_worker(self, n, generation=0):
         log = os.path.join(OUT, f"worker-{n}.{generation}.log")
-        proc = subprocess.Popen([self.binary, "worker", "--workers", "1", *self.common],
+        port = free_port()
+        proc = subprocess.Popen([self.binary, "worker", "--workers", "1", "--metrics-addr", f"127.0.0.1:{port}", *self.common],
                                 stdout=subprocess.DEVNULL, stderr=open(log, "w"))
         self.workers[n] = proc
+        self.metrics[n] = f"http://127.0.0.1:{port}/metrics"
         self.logs.append(log)
 
     def stop(self):
@@ -135,6 +138,7 @@ def main():
 
     cluster = Cluster(args.binary, database, storage, api_nodes=2, workers=3, lease="3s")
     failures = []
+    counted = 0
     try:
         work = jobs(args.jobs)
         started = time.time()
@@ -235,6 +239,20 @@ def main():
 
         with concurrent.futures.ThreadPoolExecutor(8) as pool:
             failures.extend(f for f in pool.map(check, sorted(states)) if f)
+
+        # The live workers' /metrics count the jobs they ran.
+        for n, url in sorted(cluster.metrics.items()):
+            if cluster.workers[n].poll() is not None:
+                continue
+            status, _, text = request("GET", url)
+            line = [l for l in text.decode().splitlines()
+                    if l.startswith('docsmith_async_jobs_total{outcome="succeeded"}')]
+            if status != 200 or not line:
+                failures.append(f"worker {n} /metrics: {status}, no docsmith_async_jobs_total")
+            else:
+                counted += int(float(line[0].split()[-1]))
+        if not 0 < counted <= len(ids):
+            failures.append(f"the live workers' metrics count {counted} succeeded jobs")
     finally:
         cluster.stop()
 
@@ -266,7 +284,8 @@ def main():
         f"- outcomes: {dict(outcomes)}; {retried} jobs ran more than once (taken over after a worker stopped)",
         "- results: each downloaded through the API node it was submitted to, its size as the job says, "
         "PDFs ending with %%EOF (one in ten through `qpdf --check`), DOCX/XLSX/ZIP archives tested entry by entry",
-        f"- ends recorded in the workers' logs: {sum(ended.values())} for {len(ended)} jobs",
+        f"- ends recorded in the workers' logs: {sum(ended.values())} for {len(ended)} jobs; "
+        f"the live workers' /metrics count {counted} (the killed worker's count died with it)",
         f"- failures: {len(failures)}",
         *[f"  - {f}" for f in failures[:20]],
     ]

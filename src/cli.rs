@@ -113,6 +113,10 @@ pub struct WorkerArgs {
     /// Threads rendering at once [default: number of cores].
     #[arg(long, env = "DOCSMITH_WORKERS")]
     pub workers: Option<usize>,
+    /// Serve GET /metrics (Prometheus) and GET /healthz on this address
+    /// [default: none].
+    #[arg(long, env = "DOCSMITH_METRICS_ADDR")]
+    pub metrics_addr: Option<SocketAddr>,
     /// On SIGTERM/Ctrl-C, how long the jobs under way may take to finish
     /// (past it they run again elsewhere once their leases run out).
     #[arg(long, env = "DOCSMITH_SHUTDOWN_TIMEOUT", default_value = "30s", value_parser = parse_duration)]
@@ -457,8 +461,19 @@ fn worker_command(args: WorkerArgs) -> ExitCode {
         }
     };
     let grace = args.shutdown_timeout;
+    let metrics_addr = args.metrics_addr;
     let result = runtime.block_on(async move {
-        let queue = crate::queue::Queue::open(config).await?;
+        let ops = http::ops_app();
+        if let Some(addr) = metrics_addr {
+            let listener = tokio::net::TcpListener::bind(addr)
+                .await
+                .map_err(|err| format!("--metrics-addr {addr}: {err}"))?;
+            tracing::info!(addr = %listener.local_addr().unwrap_or(addr), "metrics on http://{}/metrics", listener.local_addr().unwrap_or(addr));
+            tokio::spawn(async move { axum::serve(listener, ops).await });
+        }
+        let queue = crate::queue::Queue::open(config)
+            .await
+            .map_err(|err| err.to_string())?;
         let engine = crate::queue::worker::Engine {
             pool: std::sync::Arc::new(crate::pool::Pool::new(workers, workers)),
             templates,
@@ -477,7 +492,7 @@ fn worker_command(args: WorkerArgs) -> ExitCode {
             }
         }
         tracing::info!("docsmith worker stopped");
-        Ok::<(), crate::queue::QueueError>(())
+        Ok::<(), String>(())
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,

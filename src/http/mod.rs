@@ -182,6 +182,16 @@ pub fn app(state: Arc<AppState>) -> Router {
     }
 }
 
+/// The operations routes alone, `/healthz` and `/metrics`: what a
+/// `docsmith worker` node serves on `--metrics-addr`.
+pub fn ops_app() -> Router {
+    prom::init();
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(prom::metrics))
+        .fallback(not_found)
+}
+
 /// CORS for the configured origins, or none.
 fn cors_layer(origins: &[String]) -> Option<tower_http::cors::CorsLayer> {
     use axum::http::{Method, header};
