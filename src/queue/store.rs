@@ -238,31 +238,38 @@ impl Store {
                 name: migration.name,
                 source,
             };
-            match self {
-                Store::Sqlite(pool) => {
-                    // IMMEDIATE: the write lock first, so two processes on
-                    // one file cannot both find the migration missing.
-                    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-                    sqlx::raw_sql(CREATE).execute(&mut *tx).await?;
+            // In the open transaction: the bookkeeping table, then the
+            // migration unless it is recorded there.
+            macro_rules! apply {
+                ($tx:ident, $sql:expr) => {{
+                    sqlx::raw_sql(CREATE).execute(&mut *$tx).await?;
                     let seen: Option<i64> = sqlx::query_scalar(
                         "SELECT version FROM docsmith_migrations WHERE version = $1",
                     )
                     .bind(migration.version)
-                    .fetch_optional(&mut *tx)
+                    .fetch_optional(&mut *$tx)
                     .await?;
                     if seen.is_none() {
-                        sqlx::raw_sql(migration.sqlite)
-                            .execute(&mut *tx)
+                        sqlx::raw_sql($sql)
+                            .execute(&mut *$tx)
                             .await
                             .map_err(failed)?;
-                        record_migration(&mut *tx, migration).await?;
-                        tx.commit().await?;
+                        record_migration(&mut *$tx, migration).await?;
+                        $tx.commit().await?;
                         tracing::info!(
                             version = migration.version,
                             name = migration.name,
                             "database migrated"
                         );
                     }
+                }};
+            }
+            match self {
+                Store::Sqlite(pool) => {
+                    // IMMEDIATE: the write lock first, so two processes on
+                    // one file cannot both find the migration missing.
+                    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+                    apply!(tx, migration.sqlite);
                 }
                 Store::Postgres(pool) => {
                     let mut tx = pool.begin().await?;
@@ -270,26 +277,7 @@ impl Store {
                         .bind(MIGRATION_LOCK)
                         .execute(&mut *tx)
                         .await?;
-                    sqlx::raw_sql(CREATE).execute(&mut *tx).await?;
-                    let seen: Option<i64> = sqlx::query_scalar(
-                        "SELECT version FROM docsmith_migrations WHERE version = $1",
-                    )
-                    .bind(migration.version)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                    if seen.is_none() {
-                        sqlx::raw_sql(migration.postgres)
-                            .execute(&mut *tx)
-                            .await
-                            .map_err(failed)?;
-                        record_migration(&mut *tx, migration).await?;
-                        tx.commit().await?;
-                        tracing::info!(
-                            version = migration.version,
-                            name = migration.name,
-                            "database migrated"
-                        );
-                    }
+                    apply!(tx, migration.postgres);
                 }
             }
         }
