@@ -26,6 +26,21 @@ def file_round(path: str | pathlib.Path) -> int:
     return int(m.group(1)) if m else 0
 
 
+def read_objects(path: str | pathlib.Path) -> Iterator[dict]:
+    """Every line of the file that is a JSON object, in order; other lines
+    (logs, blank lines, text that does not parse) are skipped."""
+    for line in pathlib.Path(path).read_text(encoding="utf-8", errors="replace").splitlines():
+        line = line.strip()
+        if not line.startswith("{"):
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(obj, dict):
+            yield obj
+
+
 def read_round_objects(paths: Iterable[str | pathlib.Path], *, line_round_wins: bool = True) -> Iterator[dict]:
     """Every JSON object line of the files, in file and line order, with its
     "round": the line's own "round" key when it has one and line_round_wins,
@@ -33,16 +48,7 @@ def read_round_objects(paths: Iterable[str | pathlib.Path], *, line_round_wins: 
     skipped."""
     for p in paths:
         rnd = file_round(p)
-        for line in pathlib.Path(p).read_text(encoding="utf-8", errors="replace").splitlines():
-            line = line.strip()
-            if not line.startswith("{"):
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError:
-                continue
-            if not isinstance(obj, dict):
-                continue
+        for obj in read_objects(p):
             if line_round_wins:
                 obj.setdefault("round", rnd)
             else:

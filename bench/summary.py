@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import math
 import os
 import pathlib
@@ -43,6 +42,8 @@ import statistics
 import subprocess
 import sys
 from dataclasses import dataclass, field
+
+from jsonl_rounds import read_objects
 
 BENCH_DIR = pathlib.Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
@@ -92,18 +93,7 @@ class Source:
 
 
 def read_jsonl(path: pathlib.Path) -> list[dict]:
-    rows = []
-    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
-        line = line.strip()
-        if not line.startswith("{"):
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError:
-            continue
-        if isinstance(obj, dict):
-            rows.append(obj)
-    return rows
+    return list(read_objects(path))
 
 
 def report_text(src: Source) -> str:

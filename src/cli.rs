@@ -100,12 +100,8 @@ pub struct ServeArgs {
     pub queue: QueueArgs,
     #[command(flatten)]
     pub templates: TemplateArgs,
-    /// Log line format.
-    #[arg(long, env = "DOCSMITH_LOG_FORMAT", value_enum, default_value_t = LogFormat::Pretty)]
-    pub log_format: LogFormat,
-    /// Log filter (tracing EnvFilter syntax, e.g. `info` or `docsmith=debug`).
-    #[arg(long, env = "DOCSMITH_LOG", default_value = "info")]
-    pub log: String,
+    #[command(flatten)]
+    pub logging: LogArgs,
 }
 
 #[derive(Debug, Args)]
@@ -125,12 +121,25 @@ pub struct WorkerArgs {
     pub queue: QueueArgs,
     #[command(flatten)]
     pub templates: TemplateArgs,
+    #[command(flatten)]
+    pub logging: LogArgs,
+}
+
+/// How `serve` and `worker` log.
+#[derive(Debug, Args)]
+pub struct LogArgs {
     /// Log line format.
     #[arg(long, env = "DOCSMITH_LOG_FORMAT", value_enum, default_value_t = LogFormat::Pretty)]
     pub log_format: LogFormat,
     /// Log filter (tracing EnvFilter syntax, e.g. `info` or `docsmith=debug`).
     #[arg(long, env = "DOCSMITH_LOG", default_value = "info")]
     pub log: String,
+}
+
+impl LogArgs {
+    fn init(&self) {
+        init_logging(self.log_format, &self.log);
+    }
 }
 
 /// Where async jobs and their results live, and how they run.
@@ -352,7 +361,7 @@ pub fn main() -> ExitCode {
 const EXIT_INVALID: u8 = 2;
 
 fn serve(args: ServeArgs) -> ExitCode {
-    init_logging(args.log_format, &args.log);
+    args.logging.init();
     let templates = match args.templates.load() {
         Ok(catalog) => catalog,
         Err(err) => {
@@ -387,17 +396,8 @@ fn serve(args: ServeArgs) -> ExitCode {
         );
         return ExitCode::from(EXIT_INVALID);
     }
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        // Jobs are parsed and validated on these threads too.
-        .thread_stack_size(crate::pool::WORKER_STACK_BYTES)
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(err) => {
-            eprintln!("docsmith: cannot start the async runtime: {err}");
-            return ExitCode::FAILURE;
-        }
+    let Some(runtime) = runtime() else {
+        return ExitCode::FAILURE;
     };
     let queue_config = match args.queue.config(config.workers) {
         Ok(queue_config) => queue_config,
@@ -430,7 +430,7 @@ fn serve(args: ServeArgs) -> ExitCode {
 }
 
 fn worker_command(args: WorkerArgs) -> ExitCode {
-    init_logging(args.log_format, &args.log);
+    args.logging.init();
     let templates = match args.templates.load() {
         Ok(catalog) => catalog,
         Err(err) => {
@@ -449,16 +449,8 @@ fn worker_command(args: WorkerArgs) -> ExitCode {
     if config.workers == 0 {
         config.workers = workers;
     }
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .thread_stack_size(crate::pool::WORKER_STACK_BYTES)
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(err) => {
-            eprintln!("docsmith: cannot start the async runtime: {err}");
-            return ExitCode::FAILURE;
-        }
+    let Some(runtime) = runtime() else {
+        return ExitCode::FAILURE;
     };
     let grace = args.shutdown_timeout;
     let metrics_addr = args.metrics_addr;
@@ -517,6 +509,17 @@ fn load_keys(args: &ServeArgs) -> Result<http::auth::ApiKeys, String> {
         keys.extend(http::auth::ApiKeys::parse(text, "DOCSMITH_API_KEYS")?)?;
     }
     Ok(keys)
+}
+
+/// The async runtime of `serve` and `worker`, or None (said on stderr).
+fn runtime() -> Option<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        // Jobs are parsed and validated on these threads too.
+        .thread_stack_size(crate::pool::WORKER_STACK_BYTES)
+        .build()
+        .map_err(|err| eprintln!("docsmith: cannot start the async runtime: {err}"))
+        .ok()
 }
 
 fn init_logging(format: LogFormat, filter: &str) {

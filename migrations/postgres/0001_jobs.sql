@@ -4,7 +4,8 @@ CREATE TABLE docsmith_jobs (
     -- The API key that submitted it ('' without keys): only it sees the job.
     owner             TEXT NOT NULL,
     idempotency_key   TEXT,
-    -- SHA-256 of the stored input: a key reused for another job is refused.
+    -- SHA-256 of the stored input, with an idempotency key (else empty):
+    -- the key reused for another job is refused.
     input_digest      TEXT NOT NULL,
     state             TEXT NOT NULL,
     format            TEXT NOT NULL,

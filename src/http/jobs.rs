@@ -42,18 +42,111 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for JobId {
     }
 }
 
-fn queue_of(state: &AppState) -> Result<&Arc<Queue>, Box<Response>> {
-    state.queue.as_ref().ok_or_else(|| {
-        Box::new(
-            Problem::new(
-                503,
-                "async-jobs-off",
-                "Async jobs are not available",
-                "this node runs without a job database; use POST /v1/render",
-            )
-            .into_response(),
+/// The problems only the job routes answer; the OpenAPI examples are made
+/// with these too.
+pub(super) mod problems {
+    use crate::problem::Problem;
+
+    pub fn async_jobs_off() -> Problem {
+        Problem::new(
+            503,
+            "async-jobs-off",
+            "Async jobs are not available",
+            "this node runs without a job database; use POST /v1/render",
         )
-    })
+    }
+
+    pub fn store_unavailable() -> Problem {
+        let mut problem = Problem::new(
+            503,
+            "job-store-unavailable",
+            "Job store unavailable",
+            "the job database or result storage did not answer; retry later",
+        );
+        problem.retry_after = Some(5);
+        problem
+    }
+
+    pub fn unknown_job(id: &str) -> Problem {
+        Problem::new(
+            404,
+            "unknown-job",
+            "Unknown job",
+            format!("there is no job {id:?} (it never existed, was deleted, or expired long ago)"),
+        )
+    }
+
+    pub fn bad_idempotency_key() -> Problem {
+        Problem::new(
+            400,
+            "bad-idempotency-key",
+            "Bad Idempotency-Key",
+            format!(
+                "Idempotency-Key must be 1 to {} printable ASCII characters with no space at either end",
+                super::MAX_IDEMPOTENCY_KEY
+            ),
+        )
+    }
+
+    /// The key names job `id`, submitted with another body.
+    pub fn key_reused(id: &str) -> Problem {
+        Problem::new(
+            422,
+            "idempotency-key-reused",
+            "Idempotency-Key reused",
+            format!(
+                "the Idempotency-Key was used for job {id} with another body; use a new key for a new job"
+            ),
+        )
+    }
+
+    /// Job `id` is `state` (queued or running).
+    pub fn not_ready(state: &str, id: &str) -> Problem {
+        let mut problem = Problem::new(
+            409,
+            "job-not-ready",
+            "The job has not finished",
+            format!("the job is {state}; GET /v1/jobs/{id} shows its progress"),
+        );
+        problem.retry_after = Some(1);
+        problem
+    }
+
+    /// Job `id` ended `state` (failed or cancelled).
+    pub fn no_result(state: &str, id: &str) -> Problem {
+        Problem::new(
+            409,
+            "job-has-no-result",
+            "The job has no result",
+            format!("the job {state}; GET /v1/jobs/{id} shows why"),
+        )
+    }
+
+    /// The document expired at `at` (RFC 3339).
+    pub fn expired(at: &str) -> Problem {
+        Problem::new(
+            410,
+            "result-expired",
+            "The result has expired",
+            format!("the document expired at {at} and was deleted; submit the job again"),
+        )
+    }
+
+    pub fn gone() -> Problem {
+        Problem::new(
+            410,
+            "result-expired",
+            "The result is gone",
+            "the document is no longer in the result store; submit the job again",
+        )
+    }
+}
+
+fn queue_of(state: &AppState) -> Result<&Arc<Queue>, Box<Response>> {
+    state
+        .queue
+        .as_ref()
+        .ok_or_else(|| Box::new(problems::async_jobs_off().into_response()))
 }
 
 fn owner(headers: &axum::http::Extensions) -> String {
@@ -64,28 +157,12 @@ fn owner(headers: &axum::http::Extensions) -> String {
 }
 
 fn no_such_job(id: &str) -> Response {
-    Problem::new(
-        404,
-        "unknown-job",
-        "Unknown job",
-        format!("there is no job {id:?} (it never existed, was deleted, or expired long ago)"),
-    )
-    .into_response()
+    problems::unknown_job(id).into_response()
 }
 
 fn store_failed(err: &dyn std::fmt::Display) -> Response {
     tracing::error!(error = %err, "the job store failed");
-    let mut response = Problem::new(
-        503,
-        "job-store-unavailable",
-        "Job store unavailable",
-        "the job database or result storage did not answer; retry later",
-    )
-    .into_response();
-    response
-        .headers_mut()
-        .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
-    response
+    problems::store_unavailable().into_response()
 }
 
 /// The `Idempotency-Key` header, if any: 1–255 printable ASCII characters, no space at either end.
@@ -101,14 +178,7 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, Box<Problem>> 
         || key.starts_with(' ')
         || key.ends_with(' ')
     {
-        return Err(Box::new(Problem::new(
-            400,
-            "bad-idempotency-key",
-            "Bad Idempotency-Key",
-            format!(
-                "Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} printable ASCII characters with no space at either end"
-            ),
-        )));
+        return Err(Box::new(problems::bad_idempotency_key()));
     }
     Ok(Some(key.to_owned()))
 }
@@ -193,16 +263,7 @@ pub async fn submit(State(state): State<Arc<AppState>>, request: Request) -> Res
         Ok(Submitted::Created(row)) => (row, false),
         Ok(Submitted::Existing(row)) => (row, true),
         Ok(Submitted::KeyReused(row)) => {
-            return Problem::new(
-                422,
-                "idempotency-key-reused",
-                "Idempotency-Key reused",
-                format!(
-                    "the Idempotency-Key was used for job {} with another body; use a new key for a new job",
-                    row.id
-                ),
-            )
-            .into_response();
+            return problems::key_reused(&row.id).into_response();
         }
         Err(err) => return store_failed(&err),
     };
@@ -286,54 +347,17 @@ pub async fn result(State(state): State<Arc<AppState>>, id: JobId, request: Requ
     match row.state.as_str() {
         "succeeded" if row.result_purged == 0 => {}
         "succeeded" => {
-            return Problem::new(
-                410,
-                "result-expired",
-                "The result has expired",
-                format!(
-                    "the document expired at {} and was deleted; submit the job again",
-                    row.expires_at.map(time::rfc3339).unwrap_or_default()
-                ),
-            )
-            .into_response();
+            let at = row.expires_at.map(time::rfc3339).unwrap_or_default();
+            return problems::expired(&at).into_response();
         }
-        "queued" | "running" => {
-            let mut response = Problem::new(
-                409,
-                "job-not-ready",
-                "The job has not finished",
-                format!(
-                    "the job is {}; GET /v1/jobs/{id} shows its progress",
-                    row.state
-                ),
-            )
-            .into_response();
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-            return response;
-        }
-        other => {
-            return Problem::new(
-                409,
-                "job-has-no-result",
-                "The job has no result",
-                format!("the job {other}; GET /v1/jobs/{id} shows why"),
-            )
-            .into_response();
-        }
+        "queued" | "running" => return problems::not_ready(&row.state, &id).into_response(),
+        other => return problems::no_result(other, &id).into_response(),
     }
     let (size, stream) = match queue.results.get(&id).await {
         Ok(found) => found,
         Err(crate::queue::ResultsError::Missing) => {
             tracing::error!(job_id = %id, "a succeeded job's result is missing from the store");
-            return Problem::new(
-                410,
-                "result-expired",
-                "The result is gone",
-                "the document is no longer in the result store; submit the job again",
-            )
-            .into_response();
+            return problems::gone().into_response();
         }
         Err(err) => return store_failed(&err),
     };

@@ -172,7 +172,12 @@ impl Queue {
     /// Stores a job for the workers.
     pub async fn submit(&self, job: Submission<'_>) -> Result<Submitted, StoreError> {
         let (kind, input) = input::encode(job.json, job.files);
-        let digest = hex(&Sha256::digest(&input));
+        // Only a retried submit compares digests: without a key, no
+        // digest is made (an empty one is stored).
+        let digest = match job.idempotency_key {
+            Some(_) => hex(&Sha256::digest(&input)),
+            None => String::new(),
+        };
         let submitted = self
             .store
             .submit(store::NewJob {

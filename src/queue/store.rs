@@ -38,12 +38,35 @@ pub enum Store {
 
 /// Runs `$body` with `$pool` bound to the pool of either database: the
 /// queries are the same text, the types differ.
+///
+/// With `$sql = lock_sql!(…)`, `$sql` is the query of that database: the
+/// text with no lock for SQLite, with `FOR UPDATE SKIP LOCKED` after its
+/// one `LIMIT 1` for PostgreSQL.
 macro_rules! each {
     ($store:expr, $pool:ident => $body:expr) => {
         match $store {
             Store::Sqlite($pool) => $body,
             Store::Postgres($pool) => $body,
         }
+    };
+    ($store:expr, $pool:ident, $sql:ident = lock_sql!($($text:tt)*) => $body:expr) => {
+        match $store {
+            Store::Sqlite($pool) => {
+                let $sql = lock_sql!(""; $($text)*);
+                $body
+            }
+            Store::Postgres($pool) => {
+                let $sql = lock_sql!(" FOR UPDATE SKIP LOCKED"; $($text)*);
+                $body
+            }
+        }
+    };
+}
+
+/// A claim query with `$lock` after its subquery's `LIMIT 1`.
+macro_rules! lock_sql {
+    ($lock:literal; $before:literal, $after:literal) => {
+        concat!($before, " LIMIT 1", $lock, $after)
     };
 }
 
@@ -369,38 +392,20 @@ impl Store {
         lease_until: i64,
         max_attempts: i64,
     ) -> Result<Option<Claimed>, StoreError> {
-        const SQLITE: &str = "UPDATE docsmith_jobs SET state = 'running', worker = $1, lease_until = $2, \
+        Ok(each!(self, pool, sql = lock_sql!(
+            "UPDATE docsmith_jobs SET state = 'running', worker = $1, lease_until = $2, \
              attempts = attempts + 1, started_at = COALESCE(started_at, $3) \
              WHERE id = (SELECT id FROM docsmith_jobs \
                  WHERE state = 'queued' OR (state = 'running' AND lease_until < $3 AND attempts < $4) \
-                 ORDER BY created_at, id LIMIT 1) \
-             RETURNING id, owner, input_kind, input, attempts, created_at";
-        const POSTGRES: &str = "UPDATE docsmith_jobs SET state = 'running', worker = $1, lease_until = $2, \
-             attempts = attempts + 1, started_at = COALESCE(started_at, $3) \
-             WHERE id = (SELECT id FROM docsmith_jobs \
-                 WHERE state = 'queued' OR (state = 'running' AND lease_until < $3 AND attempts < $4) \
-                 ORDER BY created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) \
-             RETURNING id, owner, input_kind, input, attempts, created_at";
-        Ok(match self {
-            Store::Sqlite(pool) => {
-                sqlx::query_as(SQLITE)
-                    .bind(worker)
-                    .bind(lease_until)
-                    .bind(now)
-                    .bind(max_attempts)
-                    .fetch_optional(pool)
-                    .await?
-            }
-            Store::Postgres(pool) => {
-                sqlx::query_as(POSTGRES)
-                    .bind(worker)
-                    .bind(lease_until)
-                    .bind(now)
-                    .bind(max_attempts)
-                    .fetch_optional(pool)
-                    .await?
-            }
-        })
+                 ORDER BY created_at, id",
+            ") RETURNING id, owner, input_kind, input, attempts, created_at"
+        ) => sqlx::query_as(sql)
+            .bind(worker)
+            .bind(lease_until)
+            .bind(now)
+            .bind(max_attempts)
+            .fetch_optional(pool)
+            .await?))
     }
 
     /// Renews `worker`'s lease on job `id` and records its progress. False
@@ -572,30 +577,16 @@ impl Store {
         now: i64,
         lease_until: i64,
     ) -> Result<Option<DueCallback>, StoreError> {
-        const SQLITE: &str = "UPDATE docsmith_jobs SET callback_next_at = $2 \
+        Ok(each!(self, pool, sql = lock_sql!(
+            "UPDATE docsmith_jobs SET callback_next_at = $2 \
              WHERE id = (SELECT id FROM docsmith_jobs WHERE callback_state = 'pending' AND callback_next_at <= $1 \
-                 ORDER BY callback_next_at LIMIT 1) \
-             RETURNING id, callback_url, callback_attempts";
-        const POSTGRES: &str = "UPDATE docsmith_jobs SET callback_next_at = $2 \
-             WHERE id = (SELECT id FROM docsmith_jobs WHERE callback_state = 'pending' AND callback_next_at <= $1 \
-                 ORDER BY callback_next_at LIMIT 1 FOR UPDATE SKIP LOCKED) \
-             RETURNING id, callback_url, callback_attempts";
-        Ok(match self {
-            Store::Sqlite(pool) => {
-                sqlx::query_as(SQLITE)
-                    .bind(now)
-                    .bind(lease_until)
-                    .fetch_optional(pool)
-                    .await?
-            }
-            Store::Postgres(pool) => {
-                sqlx::query_as(POSTGRES)
-                    .bind(now)
-                    .bind(lease_until)
-                    .fetch_optional(pool)
-                    .await?
-            }
-        })
+                 ORDER BY callback_next_at",
+            ") RETURNING id, callback_url, callback_attempts"
+        ) => sqlx::query_as(sql)
+            .bind(now)
+            .bind(lease_until)
+            .fetch_optional(pool)
+            .await?))
     }
 
     /// Records a delivery attempt: `next_at` None ends the deliveries

@@ -12,25 +12,26 @@ use docsmith::http::auth::ApiKeys;
 use docsmith::queue::worker::{self, Engine};
 use docsmith::queue::{Queue, QueueConfig, time};
 use docsmith::templates::Catalog;
+use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::{Value, json};
 use tokio::sync::watch;
 
 use crate::support::*;
 
 /// A service with async jobs, its workers running until it is dropped.
-struct Service {
-    state: Arc<AppState>,
-    queue: Arc<Queue>,
+pub(crate) struct Service {
+    pub(crate) state: Arc<AppState>,
+    pub(crate) queue: Arc<Queue>,
     stop: watch::Sender<bool>,
     workers: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Service {
-    async fn start(name: &str, tune: impl FnOnce(&mut QueueConfig)) -> Service {
+    pub(crate) async fn start(name: &str, tune: impl FnOnce(&mut QueueConfig)) -> Service {
         Self::start_keyed(name, ApiKeys::none(), tune).await
     }
 
-    async fn start_keyed(
+    pub(crate) async fn start_keyed(
         name: &str,
         keys: ApiKeys,
         tune: impl FnOnce(&mut QueueConfig),
@@ -40,7 +41,7 @@ impl Service {
 
     /// A service on the data directory `dir` (another service's, to share
     /// its jobs).
-    async fn start_in(
+    pub(crate) async fn start_in(
         dir: std::path::PathBuf,
         keys: ApiKeys,
         tune: impl FnOnce(&mut QueueConfig),
@@ -87,19 +88,19 @@ impl Service {
         }
     }
 
-    async fn stop(mut self) {
+    pub(crate) async fn stop(mut self) {
         let _ = self.stop.send(true);
         if let Some(workers) = self.workers.take() {
             let _ = tokio::time::timeout(Duration::from_secs(30), workers).await;
         }
     }
 
-    async fn submit(&self, job: &Value) -> Reply {
+    pub(crate) async fn submit(&self, job: &Value) -> Reply {
         send(&self.state, post_json("/v1/jobs", job.to_string())).await
     }
 
     /// Polls the job until it has ended; panics after 60 s.
-    async fn wait(&self, id: &str) -> Value {
+    pub(crate) async fn wait(&self, id: &str) -> Value {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
         loop {
             let reply = send(&self.state, get(&format!("/v1/jobs/{id}"))).await;
@@ -159,18 +160,6 @@ async fn test_database(admin: &str, name: &str) -> String {
 
 fn invoice() -> Value {
     sample("pdf-invoice.json")
-}
-
-/// A `w` × `h` PNG.
-fn png(w: u32, h: u32) -> Vec<u8> {
-    let img = image::RgbImage::from_fn(w, h, |x, y| {
-        image::Rgb([(x * 255 / w) as u8, (y * 255 / h) as u8, 90])
-    });
-    let mut out = std::io::Cursor::new(Vec::new());
-    image::DynamicImage::ImageRgb8(img)
-        .write_to(&mut out, image::ImageFormat::Png)
-        .expect("encode PNG");
-    out.into_inner()
 }
 
 #[tokio::test]
@@ -783,14 +772,20 @@ async fn a_webhook_is_signed_and_retried_until_the_receiver_takes_it() {
         "http://169.254.169.254/latest".to_owned(),
         format!("ftp://127.0.0.1:{port}/hook"),
     ] {
-        let path = format!("/v1/jobs?callback_url={}", percent(&url));
+        let path = format!(
+            "/v1/jobs?callback_url={}",
+            utf8_percent_encode(&url, NON_ALPHANUMERIC)
+        );
         let reply = send(&service.state, post_json(&path, invoice().to_string())).await;
         assert_problem(&reply, 422);
         assert_eq!(reply.pointers(), ["/callback_url"], "{url}");
     }
 
     let hook = format!("http://127.0.0.1:{port}/hook");
-    let path = format!("/v1/jobs?callback_url={}", percent(&hook));
+    let path = format!(
+        "/v1/jobs?callback_url={}",
+        utf8_percent_encode(&hook, NON_ALPHANUMERIC)
+    );
     let reply = send(&service.state, post_json(&path, invoice().to_string())).await;
     assert_eq!(
         reply.status,
@@ -838,16 +833,4 @@ async fn a_webhook_is_signed_and_retried_until_the_receiver_takes_it() {
     tampered[2] ^= 1;
     assert!(!verify(SECRET, signature, &tampered));
     service.stop().await;
-}
-
-fn percent(text: &str) -> String {
-    text.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
 }

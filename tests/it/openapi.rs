@@ -12,12 +12,13 @@ use axum::http::{Request, StatusCode};
 use bytes::Bytes;
 use docsmith::http::auth::ApiKeys;
 use docsmith::http::{AppState, ServiceConfig};
-use docsmith::queue::worker::{self, Engine};
-use docsmith::queue::{Queue, QueueConfig, time};
+use docsmith::queue::time;
+use docsmith::queue::worker;
 use docsmith::templates::Catalog;
 use serde_json::{Value, json};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::mpsc;
 
+use crate::jobs::Service;
 use crate::support::*;
 
 /// The routes of `docsmith::http::app`, as the document spells them.
@@ -445,49 +446,39 @@ fn with_key(request: Request<Body>, key: &str) -> Request<Body> {
 async fn response_examples_are_what_the_server_answers() {
     let spec = document().await;
     let state = state_with(test_config());
-    let answer = |reply: &Reply, status: u16| {
-        assert_eq!(
-            reply.status.as_u16(),
-            status,
-            "{}",
-            String::from_utf8_lossy(&reply.body)
-        );
-        reply.json()
-    };
-
     let reply = send(&state, get("/healthz")).await;
     assert_eq!(
-        answer(&reply, 200),
+        answered(&reply, 200),
         example(&spec, "/healthz", Some("200"), JSON, "ok")
     );
-    assert_eq!(answer(&reply, 200), schema_example(&spec, "Health"));
+    assert_eq!(answered(&reply, 200), schema_example(&spec, "Health"));
     let reply = send(&state, get("/readyz")).await;
     assert_eq!(
-        answer(&reply, 200),
+        answered(&reply, 200),
         example(&spec, "/readyz", Some("200"), JSON, "ready")
     );
-    assert_eq!(answer(&reply, 200), schema_example(&spec, "Readiness"));
+    assert_eq!(answered(&reply, 200), schema_example(&spec, "Readiness"));
     let reply = send(&state, get("/v1/templates")).await;
     assert_eq!(
-        answer(&reply, 200),
+        answered(&reply, 200),
         example(&spec, "/v1/templates", Some("200"), JSON, "builtin")
     );
-    assert_eq!(answer(&reply, 200), schema_example(&spec, "TemplateList"));
+    assert_eq!(answered(&reply, 200), schema_example(&spec, "TemplateList"));
     let reply = send(&state, get("/v1/templates/invoice")).await;
     let path = "/v1/templates/{name}";
     assert_eq!(
-        answer(&reply, 200),
+        answered(&reply, 200),
         example(&spec, path, Some("200"), JSON, "invoice")
     );
-    assert_eq!(answer(&reply, 200), schema_example(&spec, "TemplateInfo"));
+    assert_eq!(answered(&reply, 200), schema_example(&spec, "TemplateInfo"));
     let reply = send(&state, get("/v1/templates/invoce")).await;
     assert_eq!(
-        answer(&reply, 404),
+        answered(&reply, 404),
         example(&spec, path, Some("404"), PROBLEM, "unknown-template")
     );
     let invoice = example(&spec, "/v1/validate", None, JSON, "pdf-invoice");
     let reply = send(&state, post_json("/v1/validate", invoice.to_string())).await;
-    let validation = answer(&reply, 200);
+    let validation = answered(&reply, 200);
     assert_eq!(
         validation,
         example(&spec, "/v1/validate", Some("200"), JSON, "pdf-invoice")
@@ -511,35 +502,14 @@ async fn response_examples_are_what_the_server_answers() {
     // The problems of the job routes: each example that quotes its
     // request is the answer to it.
     for path in ["/v1/render", "/v1/validate"] {
-        let responses = &operation(&spec, path)["responses"];
-        for (status, response) in responses.as_object().expect("responses") {
-            let Some(examples) = response["content"][PROBLEM]["examples"].as_object() else {
-                continue;
-            };
-            for (name, ex) in examples {
-                let Some(body) = ex["description"]
-                    .as_str()
-                    .and_then(|d| d.strip_prefix("The answer to `"))
-                    .and_then(|d| d.strip_suffix("`."))
-                else {
-                    continue;
-                };
-                let reply = send(&state, post_json(path, body.to_owned())).await;
-                let status: u16 = status.parse().expect("status");
-                assert_eq!(
-                    answer(&reply, status),
-                    ex["value"],
-                    "{path} {status} {name}"
-                );
-            }
-        }
+        replay_quoted_problems(&state, &spec, path).await;
         let plain = Request::post(path)
             .header("content-type", "text/plain")
             .body(Body::from("hello"))
             .expect("request");
         let reply = send(&state, plain).await;
         assert_eq!(
-            answer(&reply, 415),
+            answered(&reply, 415),
             example(&spec, path, Some("415"), PROBLEM, "text-plain")
         );
         let huge = Request::post(path)
@@ -549,7 +519,7 @@ async fn response_examples_are_what_the_server_answers() {
             .expect("request");
         let reply = send(&state, huge).await;
         assert_eq!(
-            answer(&reply, 413),
+            answered(&reply, 413),
             example(&spec, path, Some("413"), PROBLEM, "json")
         );
     }
@@ -572,7 +542,7 @@ async fn response_examples_are_what_the_server_answers() {
             .expect("request");
         let reply = send(&state, broken).await;
         assert_eq!(
-            answer(&reply, 400),
+            answered(&reply, 400),
             example(&spec, path, Some("400"), PROBLEM, "broken-multipart"),
             "{path}"
         );
@@ -581,7 +551,7 @@ async fn response_examples_are_what_the_server_answers() {
     let path = "/v1/images";
     let reply = send(&state, post_json(path, "{}")).await;
     assert_eq!(
-        answer(&reply, 415),
+        answered(&reply, 415),
         example(&spec, path, Some("415"), PROBLEM, "not-a-form")
     );
     let mut form = example(&spec, path, None, FORM, "bmp-to-png");
@@ -589,12 +559,12 @@ async fn response_examples_are_what_the_server_answers() {
     form["fit"] = json!("squash");
     let reply = send(&state, form_request(path, &form)).await;
     assert_eq!(
-        answer(&reply, 422),
+        answered(&reply, 422),
         example(&spec, path, Some("422"), PROBLEM, "invalid-fields")
     );
     let reply = send(&state, form_request(path, &json!({"width": 40}))).await;
     assert_eq!(
-        answer(&reply, 422),
+        answered(&reply, 422),
         example(&spec, path, Some("422"), PROBLEM, "no-files")
     );
 
@@ -614,7 +584,7 @@ async fn response_examples_are_what_the_server_answers() {
     ] {
         let reply = send(&small, form_request(path, &form)).await;
         assert_eq!(
-            answer(&reply, 413),
+            answered(&reply, 413),
             example(&spec, path, Some("413"), PROBLEM, "multipart"),
             "{path}"
         );
@@ -630,7 +600,7 @@ async fn response_examples_are_what_the_server_answers() {
     let job = example(&spec, "/v1/render", None, JSON, "pdf-markup");
     let reply = send(&busy_state, post_json("/v1/render", job.to_string())).await;
     assert_eq!(
-        answer(&reply, 503),
+        answered(&reply, 503),
         example(&spec, "/v1/render", Some("503"), PROBLEM, "queue-full")
     );
     assert_eq!(reply.header("retry-after"), "1");
@@ -645,7 +615,7 @@ async fn response_examples_are_what_the_server_answers() {
     )
     .await;
     assert_eq!(
-        answer(&reply, 504),
+        answered(&reply, 504),
         example(&spec, "/v1/render", Some("504"), PROBLEM, "job-timeout")
     );
 }
@@ -727,74 +697,37 @@ async fn key_problem_examples_are_what_the_server_answers() {
     }
 }
 
-/// A service with async jobs (SQLite and results in a temporary data
-/// directory, never a shared test database: its jobs are its own), its
-/// queue settings tuned by `tune`, and its workers running until
-/// [`JobService::stop`].
-struct JobService {
-    state: Arc<AppState>,
-    queue: Arc<Queue>,
-    stop: watch::Sender<bool>,
-    workers: tokio::task::JoinHandle<()>,
-}
-
-impl JobService {
-    async fn start(name: &str, tune: impl FnOnce(&mut QueueConfig)) -> JobService {
-        let mut config = QueueConfig::new(temp_dir(name));
-        config.workers = 2;
-        config.poll = Duration::from_millis(20);
-        config.sweep = Duration::from_secs(3600);
-        tune(&mut config);
-        let queue = Queue::open(config).await.expect("queue opens");
-        let templates = Catalog::load(&repo_path("templates")).expect("templates");
-        let state = AppState::with_queue(
-            test_config(),
-            templates,
-            ApiKeys::none(),
-            Some(Arc::clone(&queue)),
-        );
-        let engine = Engine {
-            pool: Arc::clone(&state.pool),
-            templates: state.templates.clone(),
-            retry_after_secs: 1,
+/// Sends the request each problem example of `path` quotes in its
+/// description ("The answer to `BODY`.") and compares the answer with the
+/// example; returns how many it sent.
+async fn replay_quoted_problems(state: &Arc<AppState>, spec: &Value, path: &str) -> usize {
+    let mut replayed = 0;
+    for (status, response) in operation(spec, path)["responses"]
+        .as_object()
+        .expect("responses")
+    {
+        let Some(examples) = response["content"][PROBLEM]["examples"].as_object() else {
+            continue;
         };
-        let (stop, stopped) = watch::channel(false);
-        let workers = tokio::spawn(worker::run(Arc::clone(&queue), engine, stopped));
-        JobService {
-            state,
-            queue,
-            stop,
-            workers,
+        for (name, ex) in examples {
+            let Some(body) = ex["description"]
+                .as_str()
+                .and_then(|d| d.strip_prefix("The answer to `"))
+                .and_then(|d| d.strip_suffix("`."))
+            else {
+                continue;
+            };
+            let reply = send(state, post_json(path, body.to_owned())).await;
+            let status: u16 = status.parse().expect("status");
+            assert_eq!(
+                answered(&reply, status),
+                ex["value"],
+                "{path} {status} {name}"
+            );
+            replayed += 1;
         }
     }
-
-    async fn stop(self) {
-        let _ = self.stop.send(true);
-        let _ = tokio::time::timeout(Duration::from_secs(30), self.workers).await;
-    }
-
-    async fn submit(&self, job: &Value) -> Reply {
-        send(&self.state, post_json("/v1/jobs", job.to_string())).await
-    }
-
-    /// Polls the job until it has ended; panics after 60 s.
-    async fn wait(&self, id: &str) -> Value {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-        loop {
-            let status = answered(
-                &send(&self.state, get(&format!("/v1/jobs/{id}"))).await,
-                200,
-            );
-            if !matches!(status["state"].as_str(), Some("queued" | "running")) {
-                return status;
-            }
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "job {id} did not end: {status}"
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    }
+    replayed
 }
 
 /// The JSON body of a reply of `status`.
@@ -941,7 +874,7 @@ async fn job_examples_are_what_the_job_routes_answer() {
     );
 
     // No workers: jobs stay queued.
-    let service = JobService::start("openapi-jobs", |c| c.workers = 0).await;
+    let service = Service::start("openapi-jobs", |c| c.workers = 0).await;
     let state = &service.state;
     let queued = ok("post", path, "202", "queued");
     let invoice = example(&spec, path, None, JSON, "pdf-invoice");
@@ -1039,32 +972,7 @@ async fn job_examples_are_what_the_job_routes_answer() {
     );
 
     // The problems whose example quotes its request, and those of the body.
-    let mut replayed = 0;
-    for (status, response) in operation(&spec, path)["responses"]
-        .as_object()
-        .expect("responses")
-    {
-        let Some(examples) = response["content"][PROBLEM]["examples"].as_object() else {
-            continue;
-        };
-        for (name, ex) in examples {
-            let Some(body) = ex["description"]
-                .as_str()
-                .and_then(|d| d.strip_prefix("The answer to `"))
-                .and_then(|d| d.strip_suffix("`."))
-            else {
-                continue;
-            };
-            let reply = send(state, post_json(path, body.to_owned())).await;
-            let status: u16 = status.parse().expect("status");
-            assert_eq!(
-                answered(&reply, status),
-                ex["value"],
-                "{path} {status} {name}"
-            );
-            replayed += 1;
-        }
-    }
+    let replayed = replay_quoted_problems(state, &spec, path).await;
     assert!(replayed >= 3, "only {replayed} problems replayed");
     let plain = Request::post(path)
         .header("content-type", "text/plain")
@@ -1097,7 +1005,7 @@ async fn job_examples_are_what_the_job_routes_answer() {
     service.stop().await;
 
     // With workers: a job that succeeds, and one that fails when it runs.
-    let service = JobService::start("openapi-jobs-run", |_| {}).await;
+    let service = Service::start("openapi-jobs-run", |_| {}).await;
     let state = &service.state;
     let succeeded = service.submit(&invoice).await.json()["id"]
         .as_str()
@@ -1131,7 +1039,7 @@ async fn job_examples_are_what_the_job_routes_answer() {
     service.stop().await;
 
     // Kept for no time: the document expires at the next sweep.
-    let service = JobService::start("openapi-jobs-expiry", |c| c.ttl = Duration::ZERO).await;
+    let service = Service::start("openapi-jobs-expiry", |c| c.ttl = Duration::ZERO).await;
     let id = answered(&service.submit(&invoice).await, 202)["id"]
         .as_str()
         .expect("id")

@@ -65,18 +65,6 @@ fn text_entries(count: usize) -> Vec<Value> {
         .collect()
 }
 
-/// A `w` × `h` PNG.
-fn png(w: u32, h: u32) -> Vec<u8> {
-    let img = image::RgbImage::from_fn(w, h, |x, y| {
-        image::Rgb([(x * 255 / w) as u8, (y * 255 / h) as u8, 90])
-    });
-    let mut out = Cursor::new(Vec::new());
-    image::DynamicImage::ImageRgb8(img)
-        .write_to(&mut out, image::ImageFormat::Png)
-        .expect("encode PNG");
-    out.into_inner()
-}
-
 // ---------------------------------------------------------------------------
 // HTTP
 

@@ -17,6 +17,7 @@ use utoipa::openapi::example::{Example, ExampleBuilder};
 use utoipa::openapi::schema::Schema;
 use utoipa::openapi::{Content, OpenApi, RefOr};
 
+use super::super::jobs::problems as jobs;
 use crate::problem::{FieldError, Problem};
 use crate::templates::Catalog;
 
@@ -719,7 +720,7 @@ fn problem_examples(doc: &mut OpenApi, catalog: Option<&Catalog>) {
                 "bad-idempotency-key",
                 "An empty `Idempotency-Key` (or one over 255 characters, or not visible ASCII)",
                 "",
-                problem(&bad_idempotency_key()),
+                problem(&jobs::bad_idempotency_key()),
             ));
         }
         set_response(doc, path, "400", PROBLEM, malformed);
@@ -840,7 +841,7 @@ fn problem_examples(doc: &mut OpenApi, catalog: Option<&Catalog>) {
                 "idempotency-key-reused",
                 "An `Idempotency-Key` sent before with another body",
                 "The key names the job it was used for; a new job needs a new key. Sending the same body again with the key answers 202 with that job (`Idempotent-Replayed: true`).",
-                problem(&key_reused(INVOICE_JOB)),
+                problem(&jobs::key_reused(INVOICE_JOB)),
             ));
         }
         set_response(doc, path, "422", PROBLEM, invalid);
@@ -867,26 +868,6 @@ const FAILED_JOB: &str = "c3e1b7d2-94a0-4f5b-8c6d-2e7f9a1b0d35";
 const CANCELLED_JOB: &str = "9d2a4f17-6b3e-4c8a-a5d0-71e6b2c4f893";
 /// An id that names no job, as a client might mistype it.
 const NO_JOB: &str = "0b6f9f5e";
-
-fn bad_idempotency_key() -> Problem {
-    Problem::new(
-        400,
-        "bad-idempotency-key",
-        "Bad Idempotency-Key",
-        "Idempotency-Key must be 1 to 255 printable ASCII characters with no space at either end",
-    )
-}
-
-fn key_reused(id: &str) -> Problem {
-    Problem::new(
-        422,
-        "idempotency-key-reused",
-        "Idempotency-Key reused",
-        format!(
-            "the Idempotency-Key was used for job {id} with another body; use a new key for a new job"
-        ),
-    )
-}
 
 /// The `JobStatus` of a job just submitted.
 fn job_status(id: &str, format: &str, filename: &str, created_at: &str) -> Value {
@@ -1032,12 +1013,7 @@ const INVOICE_SIZE: u64 = 35_109;
 
 /// The problems of the async job routes that only they answer.
 fn async_job_problems(doc: &mut OpenApi) {
-    let unknown = Problem::new(
-        404,
-        "unknown-job",
-        "Unknown job",
-        format!("there is no job {NO_JOB:?} (it never existed, was deleted, or expired long ago)"),
-    );
+    let unknown = jobs::unknown_job(NO_JOB);
     for (method, path, request) in [
         (
             Method::Get,
@@ -1070,18 +1046,8 @@ fn async_job_problems(doc: &mut OpenApi) {
         );
     }
 
-    let not_ready = Problem::new(
-        409,
-        "job-not-ready",
-        "The job has not finished",
-        format!("the job is running; GET /v1/jobs/{RUNNING_JOB} shows its progress"),
-    );
-    let no_result = Problem::new(
-        409,
-        "job-has-no-result",
-        "The job has no result",
-        format!("the job failed; GET /v1/jobs/{FAILED_JOB} shows why"),
-    );
+    let not_ready = jobs::not_ready("running", RUNNING_JOB);
+    let no_result = jobs::no_result("failed", FAILED_JOB);
     set_method_response(
         doc,
         Some(Method::Get),
@@ -1103,18 +1069,8 @@ fn async_job_problems(doc: &mut OpenApi) {
             ),
         ],
     );
-    let expired = Problem::new(
-        410,
-        "result-expired",
-        "The result has expired",
-        "the document expired at 2026-11-28T09:00:00.190Z and was deleted; submit the job again",
-    );
-    let gone = Problem::new(
-        410,
-        "result-expired",
-        "The result is gone",
-        "the document is no longer in the result store; submit the job again",
-    );
+    let expired = jobs::expired("2026-11-28T09:00:00.190Z");
+    let gone = jobs::gone();
     set_method_response(
         doc,
         Some(Method::Get),
@@ -1137,18 +1093,8 @@ fn async_job_problems(doc: &mut OpenApi) {
         ],
     );
 
-    let off = Problem::new(
-        503,
-        "async-jobs-off",
-        "Async jobs are not available",
-        "this node runs without a job database; use POST /v1/render",
-    );
-    let store = Problem::new(
-        503,
-        "job-store-unavailable",
-        "Job store unavailable",
-        "the job database or result storage did not answer; retry later",
-    );
+    let off = jobs::async_jobs_off();
+    let store = jobs::store_unavailable();
     set_response(
         doc,
         "/v1/jobs",
