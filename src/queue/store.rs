@@ -1,10 +1,12 @@
 //! The job table, in SQLite (one machine, the default) or PostgreSQL
 //! (several nodes sharing the work), through one set of queries.
 //!
-//! Both databases run the same SQL with `$N` parameters; the only
-//! difference is the claim, where PostgreSQL skips rows another worker has
-//! locked (`FOR UPDATE SKIP LOCKED`) and SQLite, with one writer at a time,
-//! needs no lock. Times are milliseconds since the Unix epoch (`BIGINT`).
+//! Both databases run the same SQL with `$N` parameters. They differ in
+//! the claims (of a job, of a webhook), where PostgreSQL skips rows another
+//! node has locked (`FOR UPDATE SKIP LOCKED`) and SQLite, with one writer
+//! at a time, needs no lock; in the schema's column types; and in how
+//! migrations are serialised. Times are milliseconds since the Unix epoch
+//! (`BIGINT`).
 
 use std::str::FromStr;
 use std::time::Duration;
