@@ -71,6 +71,12 @@ pub struct ServeArgs {
     /// Most image files one POST /v1/images may carry.
     #[arg(long, env = "DOCSMITH_MAX_IMAGE_FILES", default_value_t = 100)]
     pub max_image_files: usize,
+    /// Largest stored template's markup (PUT /v1/templates/NAME).
+    #[arg(long, env = "DOCSMITH_MAX_TEMPLATE_BYTES", default_value = "1MiB", value_parser = parse_size)]
+    pub max_template_bytes: usize,
+    /// Template versions one API key may keep stored.
+    #[arg(long, env = "DOCSMITH_MAX_STORED_TEMPLATES", default_value_t = 1000)]
+    pub max_stored_templates: u64,
     /// Time limit per job, queueing included (e.g. 60s, 500ms, 2m).
     #[arg(long, env = "DOCSMITH_JOB_TIMEOUT", default_value = "60s", value_parser = parse_duration)]
     pub job_timeout: Duration,
@@ -380,6 +386,8 @@ fn serve(args: ServeArgs) -> ExitCode {
         max_image_files: args.max_image_files,
         body_timeout: args.body_timeout,
         cors_origins: args.cors_origins.clone(),
+        max_template_bytes: args.max_template_bytes,
+        max_stored_templates: args.max_stored_templates,
     };
     let keys = match load_keys(&args) {
         Ok(keys) => keys,

@@ -30,6 +30,32 @@ pub struct TemplateInfo {
     /// Data the template renders with as is (the `data` of its sample job).
     #[schema(value_type = Object)]
     pub sample_data: Option<serde_json::Value>,
+    /// Stored templates: this version's number (the latest unless another
+    /// was asked for). Built-in templates have none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = 2)]
+    pub version: Option<i64>,
+    /// Stored templates: when this version was stored (RFC 3339).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "2026-11-27T09:30:00.000Z")]
+    pub created_at: Option<String>,
+    /// Stored templates, `GET /v1/templates/{name}`: the markup.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// Stored templates, `GET /v1/templates/{name}`: every version kept,
+    /// oldest first.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub versions: Option<Vec<TemplateVersion>>,
+}
+
+/// One kept version of a stored template.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TemplateVersion {
+    #[schema(example = 1)]
+    pub version: i64,
+    /// When it was stored (RFC 3339).
+    #[schema(example = "2026-11-26T16:02:11.000Z")]
+    pub created_at: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -46,11 +72,51 @@ pub enum CatalogError {
 pub struct Catalog {
     infos: BTreeMap<String, Arc<TemplateInfo>>,
     env: Arc<Environment<'static>>,
+    /// Stored templates added for one job (see [`Catalog::with_stored`]).
+    stored: Arc<StoredSet>,
     limits: TemplateLimits,
     /// The fonts documents from these templates are set in.
     fonts: Arc<FontBook>,
     /// Limits for documents rendered with this catalog.
     pub doc_limits: DocLimits,
+}
+
+/// One version of a stored template, as a job renders it.
+#[derive(Debug, Clone)]
+pub struct StoredSource {
+    pub name: String,
+    pub version: i64,
+    pub source: String,
+}
+
+/// The stored templates of one job's catalog.
+#[derive(Debug, Default)]
+struct StoredSet {
+    /// The version a job gets without `template_version`, by name.
+    defaults: BTreeMap<String, i64>,
+    /// `NAME@VERSION` of every version added.
+    keys: std::collections::BTreeSet<String>,
+    /// Versions that do not compile, with the error.
+    broken: BTreeMap<String, String>,
+}
+
+/// The key of a stored template's version in a job's catalog. Stored
+/// names have no `@`, so keys never clash with names.
+fn stored_key(name: &str, version: i64) -> String {
+    format!("{name}@{version}")
+}
+
+/// Why [`Catalog::key`] found no template.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Missing {
+    /// No template of that name.
+    Template,
+    /// The stored template has no such version (or it was deleted).
+    Version(i64),
+    /// `template_version` with a built-in template.
+    BuiltinVersion,
+    /// The version does not compile any more.
+    Broken(String),
 }
 
 /// Limits on documents beyond the template's own.
@@ -103,6 +169,7 @@ impl Default for Catalog {
         Self {
             infos: BTreeMap::new(),
             env: Arc::new(template::environment(TemplateLimits::default())),
+            stored: Arc::default(),
             limits: TemplateLimits::default(),
             fonts: FontBook::builtin(),
             doc_limits: DocLimits::default(),
@@ -192,6 +259,7 @@ impl Catalog {
         Ok(Catalog {
             infos,
             env: Arc::new(env),
+            stored: Arc::default(),
             limits,
             fonts: FontBook::builtin(),
             doc_limits: DocLimits::default(),
@@ -208,8 +276,79 @@ impl Catalog {
         &self.fonts
     }
 
+    /// Whether `name` is a template of the catalog, or the key of a stored
+    /// template added to it (see [`Catalog::key`]).
     pub fn contains(&self, name: &str) -> bool {
+        self.infos.contains_key(name) || self.stored.keys.contains(name)
+    }
+
+    /// Whether `name` is a built-in (or `--templates-dir`) template: such
+    /// names cannot be stored.
+    pub fn is_builtin(&self, name: &str) -> bool {
         self.infos.contains_key(name)
+    }
+
+    /// This catalog with stored templates added, for one job: each version
+    /// under the key `NAME@VERSION`, and `defaults` telling which version
+    /// a job naming the template without `template_version` gets. A
+    /// version that no longer compiles (stored under other limits) is left
+    /// out and [`Catalog::key`] says why.
+    pub fn with_stored(
+        &self,
+        sources: Vec<StoredSource>,
+        defaults: BTreeMap<String, i64>,
+    ) -> Catalog {
+        if sources.is_empty() && defaults.is_empty() {
+            return self.clone();
+        }
+        let mut env = (*self.env).clone();
+        let mut set = StoredSet {
+            defaults,
+            ..StoredSet::default()
+        };
+        for stored in sources {
+            let key = stored_key(&stored.name, stored.version);
+            let compiled = template::check_syntax(&env, &key, &stored.source).and_then(|()| {
+                env.add_template_owned(key.clone(), stored.source.clone())
+                    .map_err(|e| template::locate(&e, Some(&stored.source)))
+            });
+            match compiled {
+                Ok(()) => {
+                    set.keys.insert(key);
+                }
+                Err(error) => {
+                    tracing::warn!(template = %key, %error, "a stored template does not compile");
+                    set.broken.insert(key, error.to_string());
+                }
+            }
+        }
+        Catalog {
+            env: Arc::new(env),
+            stored: Arc::new(set),
+            ..self.clone()
+        }
+    }
+
+    /// What a job naming template `name` (and `version`, if pinned)
+    /// renders: the key of the template in this catalog.
+    pub fn key(&self, name: &str, version: Option<i64>) -> Result<String, Missing> {
+        if self.infos.contains_key(name) {
+            return match version {
+                None => Ok(name.to_owned()),
+                Some(_) => Err(Missing::BuiltinVersion),
+            };
+        }
+        let Some(version) = version.or_else(|| self.stored.defaults.get(name).copied()) else {
+            return Err(Missing::Template);
+        };
+        let key = stored_key(name, version);
+        if self.stored.keys.contains(&key) {
+            Ok(key)
+        } else if let Some(error) = self.stored.broken.get(&key) {
+            Err(Missing::Broken(error.clone()))
+        } else {
+            Err(Missing::Version(version))
+        }
     }
 
     pub fn get(&self, name: &str) -> Option<&TemplateInfo> {
@@ -230,6 +369,12 @@ impl Catalog {
 
     pub fn is_empty(&self) -> bool {
         self.infos.is_empty()
+    }
+
+    /// Checks the syntax of template markup (a template to store): the
+    /// error with its line and column.
+    pub fn check_source(&self, source: &str) -> Result<(), TemplateError> {
+        template::check_syntax(&self.env, "source", source)
     }
 
     /// Renders the named template with `data` into markup.
@@ -468,6 +613,10 @@ fn template_info(
             meta.formats
         },
         sample_data,
+        version: None,
+        created_at: None,
+        source: None,
+        versions: None,
     })
 }
 

@@ -21,15 +21,16 @@
 //! ops        another-long-enough-key            *
 //! ```
 //!
-//! Routes: `render` (`POST /v1/render`), `validate` (`POST /v1/validate`),
-//! `images` (`POST /v1/images`), `templates` (`GET /v1/templates…`), or `*`
-//! (the default). Concurrency: requests of that key in flight at once
+//! Routes: `render` (`POST /v1/render`, and the async job routes),
+//! `validate` (`POST /v1/validate`), `images` (`POST /v1/images`),
+//! `templates` (`GET /v1/templates…`), `templates:write` (`PUT` and `DELETE
+//! /v1/templates/NAME`: storing templates), or `*` (the default). Concurrency: requests of that key in flight at once
 //! (default: no limit of its own).
 
 use std::sync::Arc;
 
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
@@ -48,14 +49,17 @@ pub enum Scope {
     Validate,
     Images,
     Templates,
+    /// Storing and deleting templates.
+    TemplatesWrite,
 }
 
 impl Scope {
-    const ALL: [Scope; 4] = [
+    const ALL: [Scope; 5] = [
         Scope::Render,
         Scope::Validate,
         Scope::Images,
         Scope::Templates,
+        Scope::TemplatesWrite,
     ];
 
     fn parse(name: &str) -> Option<Scope> {
@@ -64,6 +68,7 @@ impl Scope {
             "validate" => Scope::Validate,
             "images" => Scope::Images,
             "templates" => Scope::Templates,
+            "templates:write" => Scope::TemplatesWrite,
             _ => return None,
         })
     }
@@ -74,15 +79,19 @@ impl Scope {
             Scope::Validate => "validate",
             Scope::Images => "images",
             Scope::Templates => "templates",
+            Scope::TemplatesWrite => "templates:write",
         }
     }
 
-    /// The scope a request path needs; `None` for the open routes.
-    fn of_path(path: &str) -> Option<Scope> {
+    /// The scope a request needs; `None` for the open routes.
+    fn of_request(method: &Method, path: &str) -> Option<Scope> {
         match path {
             "/v1/render" => Some(Scope::Render),
             "/v1/validate" => Some(Scope::Validate),
             "/v1/images" => Some(Scope::Images),
+            p if p.starts_with("/v1/templates/") && (method == Method::PUT || method == Method::DELETE) => {
+                Some(Scope::TemplatesWrite)
+            }
             p if p == "/v1/templates" || p.starts_with("/v1/templates/") => Some(Scope::Templates),
             // Unknown `/v1/…` paths are closed too: they answer 404 only
             // to a known key.
@@ -236,6 +245,15 @@ fn constant_time_eq(a: &[u8; 32], b: &[u8; 32]) -> bool {
 #[derive(Debug, Clone)]
 pub struct KeyName(pub String);
 
+/// Who owns what a request stores (async jobs, templates): the name of its
+/// key, or `""` when the service has no keys.
+pub fn owner(extensions: &axum::http::Extensions) -> String {
+    extensions
+        .get::<KeyName>()
+        .map(|k| k.0.clone())
+        .unwrap_or_default()
+}
+
 /// Middleware: checks the key of requests to `/v1/*` when keys are set.
 pub async fn require_key(
     State(state): State<Arc<AppState>>,
@@ -246,7 +264,7 @@ pub async fn require_key(
     if keys.is_empty() {
         return next.run(request).await;
     }
-    let Some(scope) = Scope::of_path(request.uri().path()) else {
+    let Some(scope) = Scope::of_request(request.method(), request.uri().path()) else {
         return next.run(request).await;
     };
     let presented = request
@@ -375,14 +393,21 @@ mod tests {
     }
 
     #[test]
-    fn paths_map_to_scopes() {
-        assert_eq!(Scope::of_path("/v1/render"), Some(Scope::Render));
+    fn requests_map_to_scopes() {
+        let get = Method::GET;
+        assert_eq!(Scope::of_request(&get, "/v1/render"), Some(Scope::Render));
         assert_eq!(
-            Scope::of_path("/v1/templates/invoice"),
+            Scope::of_request(&get, "/v1/templates/invoice"),
             Some(Scope::Templates)
         );
-        assert_eq!(Scope::of_path("/v1/images"), Some(Scope::Images));
-        assert_eq!(Scope::of_path("/v1/nope"), Some(Scope::Render));
+        for write in [Method::PUT, Method::DELETE] {
+            assert_eq!(
+                Scope::of_request(&write, "/v1/templates/mine"),
+                Some(Scope::TemplatesWrite)
+            );
+        }
+        assert_eq!(Scope::of_request(&get, "/v1/images"), Some(Scope::Images));
+        assert_eq!(Scope::of_request(&get, "/v1/nope"), Some(Scope::Render));
         for open in [
             "/healthz",
             "/readyz",
@@ -391,7 +416,7 @@ mod tests {
             "/docs",
             "/",
         ] {
-            assert_eq!(Scope::of_path(open), None, "{open}");
+            assert_eq!(Scope::of_request(&get, open), None, "{open}");
         }
     }
 }

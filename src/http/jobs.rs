@@ -16,7 +16,7 @@ use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
 
 use super::AppState;
-use super::auth::KeyName;
+use super::auth::owner;
 use crate::problem::{FieldError, Problem};
 pub use crate::queue::status::{Callback, JobStatus, Links, Progress};
 use crate::queue::{Queue, Removed, Submission, Submitted, time};
@@ -149,13 +149,6 @@ fn queue_of(state: &AppState) -> Result<&Arc<Queue>, Box<Response>> {
         .ok_or_else(|| Box::new(problems::async_jobs_off().into_response()))
 }
 
-fn owner(headers: &axum::http::Extensions) -> String {
-    headers
-        .get::<KeyName>()
-        .map(|k| k.0.clone())
-        .unwrap_or_default()
-}
-
 fn no_such_job(id: &str) -> Response {
     problems::unknown_job(id).into_response()
 }
@@ -240,10 +233,14 @@ pub async fn submit(State(state): State<Arc<AppState>>, request: Request) -> Res
         Ok(parts) => parts,
         Err(problem) => return problem.into_response(),
     };
-    let mut job = match super::render::validate_json(&state, json.clone()).await {
-        Ok(job) => job,
+    let pins = super::render::Pins::new();
+    let (mut job, pins) = match super::render::validate_json(&state, &owner, json.clone(), &pins).await {
+        Ok(validated) => validated,
         Err(problem) => return problem.into_response(),
     };
+    // The versions of stored templates this job renders, fixed now: a
+    // new version stored meanwhile does not change what it renders.
+    let pins = (!pins.is_empty()).then(|| serde_json::to_string(&pins).unwrap_or_default());
     if let Err(errors) = job.attach(uploads.clone()) {
         return Problem::invalid_job(errors).into_response();
     }
@@ -257,6 +254,7 @@ pub async fn submit(State(state): State<Arc<AppState>>, request: Request) -> Res
             filename: &job.filename,
             content_type: job.content_type(),
             callback_url: callback.as_deref(),
+            template_pins: pins.as_deref(),
         })
         .await;
     let (row, replayed) = match submitted {

@@ -62,6 +62,10 @@ pub struct ServiceConfig {
     /// Origins allowed to call the API from a browser (`*` for any); none
     /// by default, which sends no CORS headers.
     pub cors_origins: Vec<String>,
+    /// Largest stored template's markup, in bytes.
+    pub max_template_bytes: usize,
+    /// Template versions one API key may keep stored.
+    pub max_stored_templates: u64,
 }
 
 impl Default for ServiceConfig {
@@ -76,6 +80,8 @@ impl Default for ServiceConfig {
             max_image_files: 100,
             body_timeout: Duration::from_secs(30),
             cors_origins: Vec::new(),
+            max_template_bytes: 1024 * 1024,
+            max_stored_templates: 1000,
         }
     }
 }
@@ -158,7 +164,12 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route("/v1/jobs/{id}", get(jobs::status).delete(jobs::remove))
         .route("/v1/jobs/{id}/result", get(jobs::result))
         .route("/v1/templates", get(templates::list))
-        .route("/v1/templates/{name}", get(templates::get))
+        .route(
+            "/v1/templates/{name}",
+            get(templates::get)
+                .put(templates::put)
+                .delete(templates::delete),
+        )
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(prom::metrics))
@@ -211,7 +222,7 @@ fn cors_layer(origins: &[String]) -> Option<tower_http::cors::CorsLayer> {
     Some(
         CorsLayer::new()
             .allow_origin(allow)
-            .allow_methods([Method::GET, Method::POST, Method::DELETE])
+            .allow_methods([Method::GET, Method::POST, Method::PUT, Method::DELETE])
             .allow_headers([
                 header::CONTENT_TYPE,
                 header::AUTHORIZATION,

@@ -63,16 +63,13 @@ impl From<JobError> for Problem {
                 p
             }
             JobError::Invalid(errors) => Problem::invalid_job(errors),
-            JobError::UnknownTemplate(name) => Problem::new(
+            JobError::UnknownTemplate { pointer, message } => Problem::new(
                 404,
                 "unknown-template",
                 "Unknown template",
-                format!("there is no template named {name:?}; GET /v1/templates lists them"),
+                format!("{message}; GET /v1/templates lists the templates"),
             )
-            .with_errors(vec![crate::problem::FieldError::new(
-                "/template",
-                format!("unknown template {name:?}"),
-            )]),
+            .with_errors(vec![crate::problem::FieldError::new(pointer, message)]),
         }
     }
 }

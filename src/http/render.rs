@@ -29,6 +29,9 @@ use crate::render_ctx::{CancelToken, RenderCtx};
 /// Files uploaded beside the job, by part name.
 pub type Uploads = BTreeMap<String, Bytes>;
 
+/// Stored templates' versions by name (see [`validate_json`]).
+pub type Pins = BTreeMap<String, i64>;
+
 /// Bodies up to this size are parsed and validated on the async executor;
 /// larger ones (a batch of thousands of items) on a blocking thread, so
 /// that health checks and other requests are not held up.
@@ -36,8 +39,10 @@ const PARSE_INLINE_BYTES: usize = 256 * 1024;
 
 /// Reads the job (and any uploaded files) from the request body.
 async fn read_job(state: &Arc<AppState>, request: Request) -> Result<(Job, Uploads), Problem> {
+    let owner = super::auth::owner(request.extensions());
     let (json, uploads) = read_parts(state, request).await?;
-    Ok((validate_json(state, json).await?, uploads))
+    let (job, _) = validate_json(state, &owner, json, &Pins::new()).await?;
+    Ok((job, uploads))
 }
 
 /// The job JSON and the uploaded files of a request body: a JSON body, or
@@ -71,27 +76,60 @@ pub(super) async fn read_parts(
     }
 }
 
-/// Parses and validates the job JSON.
-pub(super) async fn validate_json(state: &Arc<AppState>, json: Bytes) -> Result<Job, Problem> {
+/// Parses and validates the job JSON, with the stored templates of `owner`
+/// it names (see [`catalog_for`]). Returns the job and the version each
+/// stored template named without one got.
+pub(super) async fn validate_json(
+    state: &Arc<AppState>,
+    owner: &str,
+    json: Bytes,
+    pins: &Pins,
+) -> Result<(Job, Pins), Problem> {
     if json.len() <= PARSE_INLINE_BYTES {
-        return Ok(job::validate(job::parse(&json)?, &state.templates)?);
-    }
-    let worker_state = Arc::clone(state);
-    let job = tokio::task::spawn_blocking(move || {
         let request = job::parse(&json)?;
-        // The body is not needed any more: let it go before validating.
-        drop(json);
-        job::validate(request, &worker_state.templates)
-    })
-    .await
-    .map_err(|_| Problem::internal())??;
-    Ok(job)
+        let (templates, pins) = catalog_for(state, owner, &request, pins).await?;
+        return Ok((job::validate(request, &templates)?, pins));
+    }
+    let request = tokio::task::spawn_blocking(move || job::parse(&json))
+        .await
+        .map_err(|_| Problem::internal())??;
+    let (templates, pins) = catalog_for(state, owner, &request, pins).await?;
+    let job = tokio::task::spawn_blocking(move || job::validate(request, &templates))
+        .await
+        .map_err(|_| Problem::internal())??;
+    Ok((job, pins))
+}
+
+/// The catalog a job of `owner` is validated and rendered with: the
+/// node's templates, plus the stored ones it names (fetched from the job
+/// database; a job naming only built-in templates costs no query).
+pub(super) async fn catalog_for(
+    state: &AppState,
+    owner: &str,
+    request: &job::JobRequest,
+    pins: &Pins,
+) -> Result<(crate::templates::Catalog, Pins), Problem> {
+    let refs = job::template_refs(request);
+    let Some(queue) = &state.queue else {
+        return Ok((state.templates.clone(), Pins::new()));
+    };
+    if refs.iter().all(|(name, _)| state.templates.is_builtin(name)) {
+        return Ok((state.templates.clone(), Pins::new()));
+    }
+    queue
+        .store
+        .resolve(&state.templates, owner, &refs, pins)
+        .await
+        .map_err(|err| {
+            tracing::error!(error = %err, "looking up stored templates failed");
+            super::jobs::problems::store_unavailable()
+        })
 }
 
 /// The whole body, up to `limit` bytes (413 beyond), in one buffer sized
 /// from `Content-Length` when there is one, so a large body is held once
 /// rather than as chunks plus their copy.
-async fn read_body(request: Request, limit: usize) -> Result<Bytes, Problem> {
+pub(super) async fn read_body(request: Request, limit: usize) -> Result<Bytes, Problem> {
     use http_body_util::BodyExt;
     let declared = request
         .headers()
@@ -243,7 +281,7 @@ pub async fn validate(State(state): State<Arc<AppState>>, request: Request) -> R
 /// Runs a job's document checks (rendering its templates, reading their
 /// markup) on the worker pool, like a render: CPU work counted against the
 /// same workers and queue (503 when full) and the job's deadline (504).
-async fn check_on_pool(
+pub(super) async fn check_on_pool(
     state: &AppState,
     job: Job,
     deadline: Instant,

@@ -177,7 +177,7 @@ impl DocJob {
     }
 }
 
-fn template_error(e: TemplateError, pointer: &str) -> FieldError {
+pub(crate) fn template_error(e: TemplateError, pointer: &str) -> FieldError {
     let located = match e.line {
         Some(_) => format!("{}: {}", location(e.line, e.column), e.message),
         None => e.message.clone(),

@@ -6,13 +6,14 @@ pub mod image;
 mod wire;
 pub mod zip;
 
+use std::collections::BTreeSet;
 use std::fmt;
 
 pub use wire::{BatchRequest, JobRequest};
 
 use crate::format::Format;
 use crate::problem::{Diagnostics, FieldError};
-use crate::templates::Catalog;
+use crate::templates::{Catalog, Missing};
 use crate::xlsx;
 
 /// A validated job.
@@ -116,8 +117,9 @@ pub enum JobError {
     },
     /// Well-formed but wrong: every problem found (422).
     Invalid(Vec<FieldError>),
-    /// `template` names no template (404).
-    UnknownTemplate(String),
+    /// `template` names no template, or `template_version` no version of
+    /// it (404): what is missing, at `pointer`.
+    UnknownTemplate { pointer: &'static str, message: String },
 }
 
 impl fmt::Display for JobError {
@@ -140,7 +142,7 @@ impl fmt::Display for JobError {
                 }
                 Ok(())
             }
-            JobError::UnknownTemplate(name) => write!(f, "unknown template {name:?}"),
+            JobError::UnknownTemplate { message, .. } => f.write_str(message),
         }
     }
 }
@@ -152,6 +154,11 @@ fn display_pointer(pointer: &str) -> &str {
 /// Parses a job from JSON bytes. Syntax errors carry line/column; a value of
 /// the wrong JSON type carries the pointer of where it is.
 pub fn parse(bytes: &[u8]) -> Result<JobRequest, JobError> {
+    parse_json(bytes)
+}
+
+/// [`parse`] for any request body (a stored template's, say).
+pub fn parse_json<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, JobError> {
     // Plain serde_json first: tracking the path of every value costs a few
     // percent of a small job, and only a failed parse needs it.
     match serde_json::from_slice(bytes) {
@@ -161,9 +168,9 @@ pub fn parse(bytes: &[u8]) -> Result<JobRequest, JobError> {
 }
 
 /// Parses again, this time tracking where in the document the error is.
-fn parse_tracking_path(bytes: &[u8]) -> Result<JobRequest, JobError> {
+fn parse_tracking_path<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, JobError> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    let parsed: Result<JobRequest, _> = serde_path_to_error::deserialize(&mut de);
+    let parsed: Result<T, _> = serde_path_to_error::deserialize(&mut de);
     match parsed {
         Ok(request) => {
             // Trailing data after the job object is a syntax error too.
@@ -221,6 +228,46 @@ fn path_to_pointer(path: &serde_path_to_error::Path) -> String {
     pointer
 }
 
+/// The templates a job names, with the version it pins (if any): its own
+/// and those of the jobs in its entries and batch, however deeply nested.
+/// The caller looks up the stored ones before validating the job.
+pub fn template_refs(request: &JobRequest) -> BTreeSet<(String, Option<i64>)> {
+    let mut refs = BTreeSet::new();
+    if let Some(name) = &request.template {
+        refs.insert((name.clone(), request.template_version));
+    }
+    if let Some(serde_json::Value::Array(entries)) = &request.entries {
+        for job in entries.iter().filter_map(|entry| entry.get("job")) {
+            nested_refs(job, &mut refs, 1);
+        }
+    }
+    if let Some(job) = request.batch.as_ref().and_then(|b| b.job.as_ref()) {
+        nested_refs(job, &mut refs, 1);
+    }
+    refs
+}
+
+/// [`template_refs`] of a nested job that is still JSON.
+fn nested_refs(job: &serde_json::Value, refs: &mut BTreeSet<(String, Option<i64>)>, depth: usize) {
+    // Deeper than JSON nests (serde_json stops at 128 levels, three per
+    // job): only a guard.
+    if depth > 64 {
+        return;
+    }
+    if let Some(serde_json::Value::String(name)) = job.get("template") {
+        let version = job.get("template_version").and_then(serde_json::Value::as_i64);
+        refs.insert((name.clone(), version));
+    }
+    if let Some(serde_json::Value::Array(entries)) = job.get("entries") {
+        for job in entries.iter().filter_map(|entry| entry.get("job")) {
+            nested_refs(job, refs, depth + 1);
+        }
+    }
+    if let Some(job) = job.get("batch").and_then(|b| b.get("job")) {
+        nested_refs(job, refs, depth + 1);
+    }
+}
+
 /// Most bytes a file name may have.
 const MAX_FILENAME_BYTES: usize = 255;
 
@@ -257,15 +304,38 @@ fn validate_at(request: JobRequest, templates: &Catalog, depth: usize) -> Result
         check_filename(filename, &mut diags);
     }
 
-    if let Some(name) = &request.template
-        && !templates.contains(name)
-    {
-        // A missing template is a 404 only when nothing else is wrong;
-        // otherwise it is one problem among the others.
-        if diags.is_empty() {
-            return Err(JobError::UnknownTemplate(name.clone()));
-        }
-        diags.error("/template", format!("unknown template {name:?}"));
+    // The template as the catalog knows it: a stored one's version is
+    // part of its key. The name stays for the default file name.
+    let mut template_key = None;
+    match (&request.template, request.template_version) {
+        (Some(name), version) => match templates.key(name, version) {
+            Ok(key) => template_key = Some(key),
+            Err(Missing::BuiltinVersion) => diags.error(
+                "/template_version",
+                format!("{name:?} is a built-in template: it has no versions"),
+            ),
+            Err(missing) => {
+                let (pointer, message) = match missing {
+                    Missing::Version(version) => (
+                        "/template_version",
+                        format!("template {name:?} has no version {version} (GET /v1/templates/{name} lists them)"),
+                    ),
+                    Missing::Broken(error) => (
+                        "/template",
+                        format!("stored template {name:?} no longer compiles: {error}"),
+                    ),
+                    _ => ("/template", format!("unknown template {name:?}")),
+                };
+                // A missing template is a 404 only when nothing else is
+                // wrong; otherwise it is one problem among the others.
+                if diags.is_empty() {
+                    return Err(JobError::UnknownTemplate { pointer, message });
+                }
+                diags.error(pointer, message);
+            }
+        },
+        (None, Some(_)) => diags.error("/template_version", "only used with `template`"),
+        (None, None) => {}
     }
 
     let Some(format) = format else {
@@ -279,6 +349,10 @@ fn validate_at(request: JobRequest, templates: &Catalog, depth: usize) -> Result
         };
         format!("{stem}.{}", format.extension())
     });
+    let mut request = request;
+    if template_key.is_some() {
+        request.template = template_key;
+    }
 
     let body = match format {
         Format::Xlsx => validate_xlsx(request, templates, &mut diags).map(JobBody::Xlsx),

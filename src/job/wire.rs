@@ -37,6 +37,9 @@ pub struct JobRequest {
     pub filename: Option<String>,
     /// Name of a stored or built-in template (pdf, docx, xlsx).
     pub template: Option<String>,
+    /// The version of a stored template to render (default: its latest).
+    #[schema(example = 3, minimum = 1)]
+    pub template_version: Option<i64>,
     /// Template markup sent inline instead of `template` (pdf, docx).
     pub template_source: Option<String>,
     /// Data bound into the template.

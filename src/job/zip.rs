@@ -413,11 +413,11 @@ fn nested_job(
             }
             None
         }
-        Err(JobError::UnknownTemplate(name)) => {
-            diags.error(
-                format!("{pointer}/template"),
-                format!("unknown template {name:?}"),
-            );
+        Err(JobError::UnknownTemplate {
+            pointer: inner,
+            message,
+        }) => {
+            diags.error(format!("{pointer}{inner}"), message);
             None
         }
         Err(other) => {

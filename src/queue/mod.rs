@@ -12,7 +12,9 @@
 pub mod input;
 pub mod results;
 pub mod status;
+#[macro_use]
 pub mod store;
+pub mod templates;
 pub mod time;
 pub mod webhook;
 pub mod worker;
@@ -136,6 +138,8 @@ pub struct Submission<'a> {
     pub filename: &'a str,
     pub content_type: &'a str,
     pub callback_url: Option<&'a str>,
+    /// The stored templates' versions it renders with (JSON object).
+    pub template_pins: Option<&'a str>,
 }
 
 impl Queue {
@@ -191,6 +195,7 @@ impl Queue {
                 input_kind: kind.to_owned(),
                 input,
                 callback_url: job.callback_url.map(str::to_owned),
+                template_pins: job.template_pins.map(str::to_owned),
                 created_at: time::now_ms(),
             })
             .await?;

@@ -119,6 +119,8 @@ pub struct NewJob {
     pub input_kind: String,
     pub input: Vec<u8>,
     pub callback_url: Option<String>,
+    /// The stored templates' versions it renders with (JSON object).
+    pub template_pins: Option<String>,
     pub created_at: i64,
 }
 
@@ -141,6 +143,8 @@ pub struct Claimed {
     pub owner: String,
     pub input_kind: String,
     pub input: Option<Vec<u8>>,
+    /// The stored templates' versions fixed at submission (JSON object).
+    pub template_pins: Option<String>,
     pub attempts: i64,
     pub created_at: i64,
 }
@@ -187,12 +191,20 @@ struct Migration {
 
 /// The schema, in order. A migration is never edited once released: a
 /// change is a new one.
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "jobs",
-    sqlite: include_str!("../../migrations/sqlite/0001_jobs.sql"),
-    postgres: include_str!("../../migrations/postgres/0001_jobs.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "jobs",
+        sqlite: include_str!("../../migrations/sqlite/0001_jobs.sql"),
+        postgres: include_str!("../../migrations/postgres/0001_jobs.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "templates",
+        sqlite: include_str!("../../migrations/sqlite/0002_templates.sql"),
+        postgres: include_str!("../../migrations/postgres/0002_templates.sql"),
+    },
+];
 
 /// Serialises the migrations of nodes starting at once (PostgreSQL).
 const MIGRATION_LOCK: i64 = 0x646f_6373_6d69_7468; // "docsmith"
@@ -315,8 +327,8 @@ impl Store {
     pub async fn submit(&self, job: NewJob) -> Result<Submitted, StoreError> {
         const INSERT: &str = concat!(
             "INSERT INTO docsmith_jobs (id, owner, idempotency_key, input_digest, state, format, filename, \
-             content_type, input_kind, input, callback_url, created_at) \
-             VALUES ($1, $2, $3, $4, 'queued', $5, $6, $7, $8, $9, $10, $11) \
+             content_type, input_kind, input, callback_url, created_at, template_pins) \
+             VALUES ($1, $2, $3, $4, 'queued', $5, $6, $7, $8, $9, $10, $11, $12) \
              ON CONFLICT (owner, idempotency_key) DO NOTHING RETURNING ",
             job_columns!()
         );
@@ -337,6 +349,7 @@ impl Store {
             .bind(&job.input)
             .bind(&job.callback_url)
             .bind(job.created_at)
+            .bind(&job.template_pins)
             .fetch_optional(pool)
             .await?);
         if let Some(row) = inserted {
@@ -400,7 +413,7 @@ impl Store {
              WHERE id = (SELECT id FROM docsmith_jobs \
                  WHERE state = 'queued' OR (state = 'running' AND lease_until < $3 AND attempts < $4) \
                  ORDER BY created_at, id",
-            ") RETURNING id, owner, input_kind, input, attempts, created_at"
+            ") RETURNING id, owner, input_kind, input, template_pins, attempts, created_at"
         ) => sqlx::query_as(sql)
             .bind(worker)
             .bind(lease_until)

@@ -4,6 +4,7 @@
 //! job is cancelled or another worker has taken it over. Beside them, a
 //! sweeper deletes expired results and keeps the queue metrics current.
 
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -186,9 +187,15 @@ async fn run_job(queue: &Queue, engine: &Engine, claimed: Claimed) {
         metrics::histogram!("docsmith_async_job_wait_seconds").record(waited);
     }
     let id = claimed.id.clone();
-    let outcome = match prepare(engine, claimed) {
-        Err(problem) => Some((Err(*problem), None)),
-        Ok(job) => render_to_result(queue, engine, &id, job, &span).await,
+    let outcome = match prepare(queue, engine, claimed).await {
+        Ok(Err(problem)) => Some((Err(*problem), None)),
+        Ok(Ok(job)) => render_to_result(queue, engine, &id, job, &span).await,
+        Err(err) => {
+            // Like a failure to record the end: the job runs again once
+            // its lease runs out.
+            tracing::warn!(parent: &span, error = %err, "looking up the job's stored templates failed");
+            return;
+        }
     };
     let Some((outcome, progress)) = outcome else {
         // No longer this worker's: cancelled, or taken over.
@@ -232,22 +239,50 @@ async fn run_job(queue: &Queue, engine: &Engine, claimed: Claimed) {
     }
 }
 
-/// The stored job, parsed and validated again (templates may have changed
-/// since it was submitted).
-fn prepare(engine: &Engine, claimed: Claimed) -> Result<job::Job, Box<Problem>> {
+/// The stored job, parsed and validated again (the node's templates may
+/// differ from the submitting node's), with the versions of stored
+/// templates fixed when it was submitted. Err when the database failed.
+async fn prepare(
+    queue: &Queue,
+    engine: &Engine,
+    claimed: Claimed,
+) -> Result<Result<job::Job, Box<Problem>>, super::StoreError> {
     let Some(stored) = claimed.input else {
-        return Err(Box::new(Problem::internal()));
+        return Ok(Err(Box::new(Problem::internal())));
     };
-    let (json, files) = super::input::decode(&claimed.input_kind, stored).map_err(|err| {
-        tracing::error!(error = %err, "a stored job could not be read");
-        Box::new(Problem::internal())
-    })?;
-    let request = job::parse(&json).map_err(|err| Box::new(Problem::from(err)))?;
-    let mut job =
-        job::validate(request, &engine.templates).map_err(|err| Box::new(Problem::from(err)))?;
-    job.attach(files)
-        .map_err(|errors| Box::new(Problem::invalid_job(errors)))?;
-    Ok(job)
+    let (json, files) = match super::input::decode(&claimed.input_kind, stored) {
+        Ok(decoded) => decoded,
+        Err(err) => {
+            tracing::error!(error = %err, "a stored job could not be read");
+            return Ok(Err(Box::new(Problem::internal())));
+        }
+    };
+    let request = match job::parse(&json) {
+        Ok(request) => request,
+        Err(err) => return Ok(Err(Box::new(Problem::from(err)))),
+    };
+    let refs = job::template_refs(&request);
+    let templates = if refs.iter().all(|(name, _)| engine.templates.is_builtin(name)) {
+        engine.templates.clone()
+    } else {
+        let pins: BTreeMap<String, i64> = claimed
+            .template_pins
+            .as_deref()
+            .and_then(|pins| serde_json::from_str(pins).ok())
+            .unwrap_or_default();
+        queue
+            .store
+            .resolve(&engine.templates, &claimed.owner, &refs, &pins)
+            .await?
+            .0
+    };
+    Ok(job::validate(request, &templates)
+        .map_err(|err| Box::new(Problem::from(err)))
+        .and_then(|mut job| {
+            job.attach(files)
+                .map_err(|errors| Box::new(Problem::invalid_job(errors)))?;
+            Ok(job)
+        }))
 }
 
 /// Renders `job` into a file, stores it as the result and returns its size;
