@@ -27,7 +27,9 @@ pub struct TemplateInfo {
     /// Formats the template renders to.
     #[schema(example = json!(["pdf", "docx"]))]
     pub formats: Vec<String>,
-    /// Data the template renders with as is (the `data` of its sample job).
+    /// Data the template renders with as is (the `data` of its sample job);
+    /// absent for a stored template uploaded without.
+    #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Object)]
     pub sample_data: Option<serde_json::Value>,
     /// Stored templates: this version's number (the latest unless another
@@ -50,6 +52,7 @@ pub struct TemplateInfo {
 
 /// One kept version of a stored template.
 #[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({"version": 1, "created_at": "2026-11-26T16:02:11.000Z"}))]
 pub struct TemplateVersion {
     #[schema(example = 1)]
     pub version: i64,

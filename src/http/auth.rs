@@ -89,7 +89,9 @@ impl Scope {
             "/v1/render" => Some(Scope::Render),
             "/v1/validate" => Some(Scope::Validate),
             "/v1/images" => Some(Scope::Images),
-            p if p.starts_with("/v1/templates/") && (method == Method::PUT || method == Method::DELETE) => {
+            p if p.starts_with("/v1/templates/")
+                && (method == Method::PUT || method == Method::DELETE) =>
+            {
                 Some(Scope::TemplatesWrite)
             }
             p if p == "/v1/templates" || p.starts_with("/v1/templates/") => Some(Scope::Templates),

@@ -234,10 +234,11 @@ pub async fn submit(State(state): State<Arc<AppState>>, request: Request) -> Res
         Err(problem) => return problem.into_response(),
     };
     let pins = super::render::Pins::new();
-    let (mut job, pins) = match super::render::validate_json(&state, &owner, json.clone(), &pins).await {
-        Ok(validated) => validated,
-        Err(problem) => return problem.into_response(),
-    };
+    let (mut job, pins) =
+        match super::render::validate_json(&state, &owner, json.clone(), &pins).await {
+            Ok(validated) => validated,
+            Err(problem) => return problem.into_response(),
+        };
     // The versions of stored templates this job renders, fixed now: a
     // new version stored meanwhile does not change what it renders.
     let pins = (!pins.is_empty()).then(|| serde_json::to_string(&pins).unwrap_or_default());

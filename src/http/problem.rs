@@ -63,13 +63,10 @@ impl From<JobError> for Problem {
                 p
             }
             JobError::Invalid(errors) => Problem::invalid_job(errors),
-            JobError::UnknownTemplate { pointer, message } => Problem::new(
-                404,
-                "unknown-template",
-                "Unknown template",
-                format!("{message}; GET /v1/templates lists the templates"),
-            )
-            .with_errors(vec![crate::problem::FieldError::new(pointer, message)]),
+            JobError::UnknownTemplate { pointer, message } => {
+                Problem::new(404, "unknown-template", "Unknown template", message.clone())
+                    .with_errors(vec![crate::problem::FieldError::new(pointer, message)])
+            }
         }
     }
 }

@@ -113,7 +113,10 @@ pub(super) async fn catalog_for(
     let Some(queue) = &state.queue else {
         return Ok((state.templates.clone(), Pins::new()));
     };
-    if refs.iter().all(|(name, _)| state.templates.is_builtin(name)) {
+    if refs
+        .iter()
+        .all(|(name, _)| state.templates.is_builtin(name))
+    {
         return Ok((state.templates.clone(), Pins::new()));
     }
     queue

@@ -20,11 +20,11 @@ use utoipa::ToSchema;
 
 use super::AppState;
 use super::auth::owner;
-use crate::job::{self, JobError, JobRequest};
+use crate::job::{self, Job, JobError, JobRequest};
 use crate::problem::{FieldError, Problem};
 use crate::queue::templates::{self as stored, NewTemplate, Put, TemplateRow, VersionRow};
 use crate::queue::{Queue, time};
-use crate::templates::{TemplateInfo, TemplateVersion};
+use crate::templates::{Catalog, TemplateInfo, TemplateVersion};
 
 /// The template list.
 #[derive(Serialize, ToSchema)]
@@ -35,11 +35,6 @@ pub struct TemplateList {
 /// A template to store.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({
-    "source": "<document><h1>Hello {{ name }}</h1><p>Your order {{ order }} has shipped.</p></document>",
-    "description": "Shipping notice",
-    "sample_data": {"name": "Ada", "order": "A-1001"}
-}))]
 pub struct TemplateUpload {
     /// The template: minijinja over docsmith markup (see templates/README.md).
     pub source: String,
@@ -81,7 +76,9 @@ pub(super) mod problems {
             404,
             "unknown-template",
             "Unknown template version",
-            format!("template {name:?} has no version {version}; GET /v1/templates/{name} lists its versions"),
+            format!(
+                "template {name:?} has no version {version}; GET /v1/templates/{name} lists its versions"
+            ),
         )
     }
 
@@ -98,8 +95,22 @@ pub(super) mod problems {
         )
     }
 
+    pub fn not_json() -> Problem {
+        Problem::new(
+            415,
+            "unsupported-media-type",
+            "Unsupported media type",
+            "a template is uploaded as JSON: Content-Type: application/json",
+        )
+    }
+
     pub fn bad_name(message: &str) -> Problem {
-        Problem::new(422, "invalid-template-name", "Invalid template name", message)
+        Problem::new(
+            422,
+            "invalid-template-name",
+            "Invalid template name",
+            message,
+        )
     }
 
     pub fn bad_version() -> Problem {
@@ -118,8 +129,7 @@ pub(super) mod problems {
             1 => format!("1 problem found in the template: {}", errors[0].message),
             n => format!("{n} problems found in the template"),
         };
-        Problem::new(422, "invalid-template", "The template is invalid", detail)
-            .with_errors(errors)
+        Problem::new(422, "invalid-template", "The template is invalid", detail).with_errors(errors)
     }
 
     pub fn too_many(limit: u64) -> Problem {
@@ -186,7 +196,11 @@ fn info_of(row: TemplateRow) -> TemplateInfo {
 pub async fn list(State(state): State<Arc<AppState>>, request: Request) -> Response {
     let mut templates: Vec<TemplateInfo> = state.templates.infos().cloned().collect();
     if let Some(queue) = &state.queue {
-        match queue.store.latest_templates(&owner(request.extensions())).await {
+        match queue
+            .store
+            .latest_templates(&owner(request.extensions()))
+            .await
+        {
             Ok(rows) => templates.extend(rows.into_iter().map(info_of)),
             Err(err) => return store_failed(&err),
         }
@@ -320,12 +334,7 @@ async fn read_upload(state: &AppState, request: Request) -> Result<TemplateUploa
         .and_then(|v| v.split(';').next())
         .map(|v| v.trim().to_ascii_lowercase());
     if essence.as_deref() != Some("application/json") {
-        return Err(Problem::new(
-            415,
-            "unsupported-media-type",
-            "Unsupported media type",
-            "a template is uploaded as JSON: Content-Type: application/json",
-        ));
+        return Err(problems::not_json());
     }
     let body = super::render::read_body(request, state.config.max_body).await?;
     match job::parse_json::<TemplateUpload>(&body) {
@@ -344,48 +353,16 @@ enum Checked {
 }
 
 /// Checks an upload: size, syntax, and with sample data what `/v1/validate`
-/// checks of a job rendering it.
+/// checks of a job rendering it (that part on the worker pool).
 async fn check_upload(
     state: &Arc<AppState>,
     upload: &TemplateUpload,
     deadline: Instant,
 ) -> Result<(), Checked> {
-    let limit = state.config.max_template_bytes;
-    if upload.source.trim().is_empty() {
-        return Err(Checked::Invalid(vec![FieldError::new(
-            "/source",
-            "must not be empty",
-        )]));
-    }
-    if upload.source.len() > limit {
-        return Err(Checked::Invalid(vec![FieldError::new(
-            "/source",
-            format!(
-                "the template is {} bytes; at most {limit} may be stored (--max-template-bytes)",
-                upload.source.len()
-            ),
-        )]));
-    }
-    if let Err(error) = state.templates.check_source(&upload.source) {
-        return Err(Checked::Invalid(vec![
-            crate::job::document::template_error(error, "/source"),
-        ]));
-    }
-    let Some(data) = upload.sample_data.clone() else {
+    let job = check_fields(&state.templates, upload, state.config.max_template_bytes)
+        .map_err(Checked::Invalid)?;
+    let Some(job) = job else {
         return Ok(());
-    };
-    let request = JobRequest {
-        format: Some("pdf".into()),
-        template_source: Some(upload.source.clone()),
-        data: Some(data),
-        ..JobRequest::default()
-    };
-    let job = match job::validate(request, &state.templates) {
-        Ok(job) => job,
-        Err(JobError::Invalid(errors)) => {
-            return Err(Checked::Invalid(errors.into_iter().map(upload_error).collect()));
-        }
-        Err(err) => return Err(Checked::Refused(Box::new(Problem::from(err).into_response()))),
     };
     match super::render::check_on_pool(state, job, deadline).await {
         Ok((_, Ok(()))) => Ok(()),
@@ -394,6 +371,58 @@ async fn check_upload(
         )),
         Err(response) => Err(Checked::Refused(response)),
     }
+}
+
+/// The checks of an upload that render nothing: its size and syntax, and
+/// the job that renders its sample data, if it has any, for the caller to
+/// check ([`Job::check_document`]).
+fn check_fields(
+    catalog: &Catalog,
+    upload: &TemplateUpload,
+    limit: usize,
+) -> Result<Option<Job>, Vec<FieldError>> {
+    if upload.source.trim().is_empty() {
+        return Err(vec![FieldError::new("/source", "must not be empty")]);
+    }
+    if upload.source.len() > limit {
+        return Err(vec![FieldError::new(
+            "/source",
+            format!(
+                "the template is {} bytes; at most {limit} may be stored (--max-template-bytes)",
+                upload.source.len()
+            ),
+        )]);
+    }
+    if let Err(error) = catalog.check_source(&upload.source) {
+        return Err(vec![crate::job::document::template_error(error, "/source")]);
+    }
+    let Some(data) = upload.sample_data.clone() else {
+        return Ok(None);
+    };
+    let request = JobRequest {
+        format: Some("pdf".into()),
+        template_source: Some(upload.source.clone()),
+        data: Some(data),
+        ..JobRequest::default()
+    };
+    match job::validate(request, catalog) {
+        Ok(job) => Ok(Some(job)),
+        Err(JobError::Invalid(errors)) => Err(errors.into_iter().map(upload_error).collect()),
+        Err(other) => Err(vec![FieldError::new("", other.to_string())]),
+    }
+}
+
+/// What PUT answers for `upload` (every check, on this thread), for the
+/// OpenAPI examples: the problem, or `None` when it would be stored.
+pub(super) fn upload_problem(catalog: &Catalog, upload: &TemplateUpload) -> Option<Problem> {
+    let limit = super::ServiceConfig::default().max_template_bytes;
+    let checked = check_fields(catalog, upload, limit).and_then(|job| match job {
+        Some(job) => job
+            .check_document()
+            .map_err(|errors| errors.into_iter().map(upload_error).collect()),
+        None => Ok(()),
+    });
+    checked.err().map(problems::invalid)
 }
 
 /// A problem of the job checking an upload, pointing into the upload:

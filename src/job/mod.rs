@@ -119,7 +119,10 @@ pub enum JobError {
     Invalid(Vec<FieldError>),
     /// `template` names no template, or `template_version` no version of
     /// it (404): what is missing, at `pointer`.
-    UnknownTemplate { pointer: &'static str, message: String },
+    UnknownTemplate {
+        pointer: &'static str,
+        message: String,
+    },
 }
 
 impl fmt::Display for JobError {
@@ -255,7 +258,9 @@ fn nested_refs(job: &serde_json::Value, refs: &mut BTreeSet<(String, Option<i64>
         return;
     }
     if let Some(serde_json::Value::String(name)) = job.get("template") {
-        let version = job.get("template_version").and_then(serde_json::Value::as_i64);
+        let version = job
+            .get("template_version")
+            .and_then(serde_json::Value::as_i64);
         refs.insert((name.clone(), version));
     }
     if let Some(serde_json::Value::Array(entries)) = job.get("entries") {
@@ -318,13 +323,20 @@ fn validate_at(request: JobRequest, templates: &Catalog, depth: usize) -> Result
                 let (pointer, message) = match missing {
                     Missing::Version(version) => (
                         "/template_version",
-                        format!("template {name:?} has no version {version} (GET /v1/templates/{name} lists them)"),
+                        format!(
+                            "template {name:?} has no version {version}; GET /v1/templates/{name} lists its versions"
+                        ),
                     ),
                     Missing::Broken(error) => (
                         "/template",
                         format!("stored template {name:?} no longer compiles: {error}"),
                     ),
-                    _ => ("/template", format!("unknown template {name:?}")),
+                    _ => (
+                        "/template",
+                        format!(
+                            "there is no template named {name:?}; GET /v1/templates lists them"
+                        ),
+                    ),
                 };
                 // A missing template is a 404 only when nothing else is
                 // wrong; otherwise it is one problem among the others.

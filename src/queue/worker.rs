@@ -262,7 +262,10 @@ async fn prepare(
         Err(err) => return Ok(Err(Box::new(Problem::from(err)))),
     };
     let refs = job::template_refs(&request);
-    let templates = if refs.iter().all(|(name, _)| engine.templates.is_builtin(name)) {
+    let templates = if refs
+        .iter()
+        .all(|(name, _)| engine.templates.is_builtin(name))
+    {
         engine.templates.clone()
     } else {
         let pins: BTreeMap<String, i64> = claimed

@@ -11,7 +11,6 @@
 //! attribute" messages.
 
 use std::collections::BTreeSet;
-use std::process::Command;
 
 use axum::http::StatusCode;
 use docsmith::doc::{Assets, DEFAULT_MAX_IMAGE_PIXELS, Files};
@@ -80,24 +79,6 @@ fn example(guide: &str, edits: &[(&str, &str)]) -> (Value, std::sync::Arc<AppSta
     let catalog = Catalog::load(&dir).expect("the guide's template compiles");
     let _ = std::fs::remove_dir_all(&dir);
     (job, AppState::new(test_config(), catalog))
-}
-
-/// `pdftotext -layout` of a PDF, as the guide runs it.
-fn pdf_text(pdf: &[u8]) -> String {
-    let dir = temp_dir("guide-pdf");
-    let path = dir.join("receipt.pdf");
-    std::fs::write(&path, pdf).expect("write the PDF");
-    let out = Command::new("pdftotext")
-        .args(["-enc", "UTF-8", "-layout"])
-        .arg(&path)
-        .arg("-")
-        .output()
-        .unwrap_or_else(|e| {
-            panic!("cannot run pdftotext ({e}): install the Debian package poppler-utils")
-        });
-    let _ = std::fs::remove_dir_all(&dir);
-    assert!(out.status.success(), "pdftotext failed: {out:?}");
-    String::from_utf8(out.stdout).expect("pdftotext prints UTF-8")
 }
 
 fn words(text: &str) -> BTreeSet<&str> {

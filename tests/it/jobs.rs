@@ -46,6 +46,16 @@ impl Service {
         keys: ApiKeys,
         tune: impl FnOnce(&mut QueueConfig),
     ) -> Service {
+        Self::start_with(dir, keys, test_config(), tune).await
+    }
+
+    /// [`Service::start_in`] with the HTTP settings `service`.
+    pub(crate) async fn start_with(
+        dir: std::path::PathBuf,
+        keys: ApiKeys,
+        service: docsmith::http::ServiceConfig,
+        tune: impl FnOnce(&mut QueueConfig),
+    ) -> Service {
         let mut config = QueueConfig::new(dir);
         config.workers = 2;
         config.poll = Duration::from_millis(20);
@@ -68,7 +78,7 @@ impl Service {
         }
         let queue = Queue::open(config).await.expect("queue opens");
         let templates = Catalog::load(&repo_path("templates")).expect("templates");
-        let state = AppState::with_queue(test_config(), templates, keys, Some(Arc::clone(&queue)));
+        let state = AppState::with_queue(service, templates, keys, Some(Arc::clone(&queue)));
         let (stop, stopped) = watch::channel(false);
         let engine = Engine {
             pool: Arc::clone(&state.pool),
@@ -439,21 +449,19 @@ async fn a_queued_job_is_cancelled_and_an_ended_one_deleted() {
     assert_problem(&result, 409);
     assert_eq!(result.header("retry-after"), "1");
 
-    let delete = || {
-        Request::delete(format!("/v1/jobs/{id}"))
-            .body(Body::empty())
-            .expect("request")
-    };
-    let reply = send(&service.state, delete()).await;
+    let reply = send(&service.state, delete(&format!("/v1/jobs/{id}"))).await;
     assert_eq!(reply.status, StatusCode::OK);
     assert_eq!(reply.json()["state"], "cancelled");
-    let reply = send(&service.state, delete()).await;
+    let reply = send(&service.state, delete(&format!("/v1/jobs/{id}"))).await;
     assert_eq!(reply.status, StatusCode::NO_CONTENT);
     assert_problem(
         &send(&service.state, get(&format!("/v1/jobs/{id}"))).await,
         404,
     );
-    assert_problem(&send(&service.state, delete()).await, 404);
+    assert_problem(
+        &send(&service.state, delete(&format!("/v1/jobs/{id}"))).await,
+        404,
+    );
     service.stop().await;
 }
 
@@ -516,17 +524,9 @@ async fn a_job_is_seen_only_by_the_key_that_submitted_it() {
     )
     .expect("keys");
     let service = Service::start_keyed("jobs-owners", keys, |_| {}).await;
-    let with = |key: &str, request: Request<Body>| {
-        let (mut parts, body) = request.into_parts();
-        parts.headers.insert(
-            "authorization",
-            format!("Bearer {key}").parse().expect("header"),
-        );
-        Request::from_parts(parts, body)
-    };
     let reply = send(
         &service.state,
-        with(
+        with_key(
             "alice-key-0123456789",
             post_json("/v1/jobs", invoice().to_string()),
         ),
@@ -536,19 +536,20 @@ async fn a_job_is_seen_only_by_the_key_that_submitted_it() {
     let id = reply.json()["id"].as_str().expect("id").to_owned();
     let alice = send(
         &service.state,
-        with("alice-key-0123456789", get(&format!("/v1/jobs/{id}"))),
+        with_key("alice-key-0123456789", get(&format!("/v1/jobs/{id}"))),
     )
     .await;
     assert_eq!(alice.status, StatusCode::OK);
     for path in [format!("/v1/jobs/{id}"), format!("/v1/jobs/{id}/result")] {
-        let bob = send(&service.state, with("bob-key-0123456789", get(&path))).await;
+        let bob = send(&service.state, with_key("bob-key-0123456789", get(&path))).await;
         assert_problem(&bob, 404);
     }
-    let delete = Request::delete(format!("/v1/jobs/{id}"))
-        .body(Body::empty())
-        .expect("request");
     assert_problem(
-        &send(&service.state, with("bob-key-0123456789", delete)).await,
+        &send(
+            &service.state,
+            with_key("bob-key-0123456789", delete(&format!("/v1/jobs/{id}"))),
+        )
+        .await,
         404,
     );
     assert_problem(

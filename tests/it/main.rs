@@ -14,6 +14,7 @@ mod pdf;
 mod props;
 mod security;
 mod serve;
+mod stored_templates;
 mod support;
 mod xlsx;
 mod zip;

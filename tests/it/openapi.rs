@@ -32,6 +32,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/v1/jobs/{id}/result"),
     ("get", "/v1/templates"),
     ("get", "/v1/templates/{name}"),
+    ("put", "/v1/templates/{name}"),
+    ("delete", "/v1/templates/{name}"),
     ("get", "/healthz"),
     ("get", "/readyz"),
     ("get", "/metrics"),
@@ -233,12 +235,15 @@ async fn every_operation_and_schema_has_examples() {
                             status.as_str(),
                             "{path} {status} example {name}"
                         );
-                        // An invalid job lists its problems; a reused
-                        // Idempotency-Key is about no part of the job.
-                        if status == "422"
-                            && value["type"]
-                                != "https://docsmith.dev/problems/idempotency-key-reused"
-                        {
+                        // An invalid job or template lists its problems;
+                        // a reused Idempotency-Key and a template name
+                        // are about no part of the body.
+                        let about_body = ![
+                            "https://docsmith.dev/problems/idempotency-key-reused",
+                            "https://docsmith.dev/problems/invalid-template-name",
+                        ]
+                        .contains(&value["type"].as_str().unwrap_or(""));
+                        if status == "422" && about_body {
                             assert!(
                                 value["errors"].as_array().is_some_and(|e| !e.is_empty()),
                                 "{path} 422 example {name} lists no errors"
@@ -623,12 +628,12 @@ async fn response_examples_are_what_the_server_answers() {
 const BILLING_KEY: &str = "billing-key-0123456789";
 const PHOTOS_KEY: &str = "photos-key-0123456789";
 
-/// The keys the examples name: `billing` (render, validate, templates) and
-/// `photos` (images), 4 requests at once each.
+/// The keys the examples name: `billing` (render, validate, templates,
+/// storing templates) and `photos` (images), 4 requests at once each.
 fn keyed_state() -> std::sync::Arc<AppState> {
     let keys = ApiKeys::parse(
         &format!(
-            "billing {BILLING_KEY} render,validate,templates 4\n\
+            "billing {BILLING_KEY} render,validate,templates,templates:write 4\n\
              photos {PHOTOS_KEY} images 4"
         ),
         "test",
@@ -1054,6 +1059,153 @@ async fn job_examples_are_what_the_job_routes_answer() {
     assert_eq!(
         problem_about(&reply, 410, &expires_at, &succeeded_example["expires_at"]),
         problem("get", result_path, "410", "expired")
+    );
+    service.stop().await;
+}
+
+/// `value` with every time (`created_at`, …) made the same: an example's
+/// and a real answer's times differ.
+fn timeless(mut value: Value) -> Value {
+    match &mut value {
+        Value::Object(map) => {
+            for (key, item) in map.iter_mut() {
+                *item = if key.ends_with("_at") {
+                    assert!(is_time(item), "{key}: {item}");
+                    json!("TIME")
+                } else {
+                    timeless(item.take())
+                };
+            }
+        }
+        Value::Array(items) => {
+            for item in items.iter_mut() {
+                *item = timeless(item.take());
+            }
+        }
+        _ => {}
+    }
+    value
+}
+
+/// The examples of the template routes are what a service with a
+/// database answers: storing the example upload, listing and showing it,
+/// the problem of every upload an example quotes, and deleting it.
+#[tokio::test]
+async fn template_examples_are_what_the_template_routes_answer() {
+    let spec = document().await;
+    let service = Service::start("openapi-templates", |c| c.workers = 0).await;
+    let state = &service.state;
+    let path = "/v1/templates/{name}";
+    let stored = "/v1/templates/shipping-notice";
+    let ok = |method: &str, path: &str, status: &str, name: &str| {
+        timeless(method_example(
+            &spec,
+            method,
+            path,
+            Some(status),
+            JSON,
+            name,
+        ))
+    };
+    let problem = |method: &str, status: &str, name: &str| {
+        method_example(&spec, method, path, Some(status), PROBLEM, name)
+    };
+    let upload = method_example(&spec, "put", path, None, JSON, "shipping-notice");
+    assert_eq!(upload, schema_example(&spec, "TemplateUpload"));
+
+    let reply = send(state, put_json(stored, upload.to_string())).await;
+    assert_eq!(reply.header("location"), stored);
+    assert_eq!(
+        timeless(answered(&reply, 201)),
+        ok("put", path, "201", "created")
+    );
+    let reply = send(state, put_json(stored, upload.to_string())).await;
+    assert_eq!(
+        timeless(answered(&reply, 200)),
+        ok("put", path, "200", "unchanged")
+    );
+    let reply = send(state, get("/v1/templates")).await;
+    assert_eq!(
+        timeless(answered(&reply, 200)),
+        ok("get", "/v1/templates", "200", "with-stored")
+    );
+    let reply = send(state, get(stored)).await;
+    assert_eq!(
+        timeless(answered(&reply, 200)),
+        ok("get", path, "200", "shipping-notice")
+    );
+    let reply = send(state, get(&format!("{stored}?version=latest"))).await;
+    assert_eq!(answered(&reply, 400), problem("get", "400", "bad-version"));
+    let reply = send(state, get(&format!("{stored}?version=7"))).await;
+    assert_eq!(
+        answered(&reply, 404),
+        problem("get", "404", "unknown-version")
+    );
+
+    // Every upload problem quoting its body is the answer to that body.
+    let mut replayed = 0;
+    for status in ["400", "422"] {
+        let examples = method_media(&spec, "put", path, Some(status), PROBLEM)["examples"]
+            .as_object()
+            .expect("examples");
+        for (name, ex) in examples {
+            let Some(body) = ex["description"]
+                .as_str()
+                .and_then(|d| d.strip_prefix("The answer to `"))
+                .and_then(|d| d.strip_suffix("`."))
+            else {
+                continue;
+            };
+            let reply = send(state, put_json(stored, body.to_owned())).await;
+            assert_eq!(
+                answered(&reply, status.parse().expect("status")),
+                ex["value"],
+                "PUT {status} {name}"
+            );
+            replayed += 1;
+        }
+    }
+    assert_eq!(replayed, 5, "the refused uploads and the malformed body");
+    let reply = send(state, put_json("/v1/templates/-draft", upload.to_string())).await;
+    assert_eq!(answered(&reply, 422), problem("put", "422", "bad-name"));
+    let reply = send(state, put_json("/v1/templates/invoice", upload.to_string())).await;
+    assert_eq!(answered(&reply, 409), problem("put", "409", "builtin"));
+    let text = Request::put(stored)
+        .header("content-type", "text/plain")
+        .body(Body::from("<document/>"))
+        .expect("request");
+    assert_eq!(
+        answered(&send(state, text).await, 415),
+        problem("put", "415", "not-json")
+    );
+    let huge = Request::put(stored)
+        .header("content-type", JSON)
+        .header("content-length", (32 * 1024 * 1024 + 1).to_string())
+        .body(Body::empty())
+        .expect("request");
+    assert_eq!(
+        answered(&send(state, huge).await, 413),
+        problem("put", "413", "json")
+    );
+
+    let reply = send(state, delete("/v1/templates/invoice")).await;
+    assert_eq!(answered(&reply, 409), problem("delete", "409", "builtin"));
+    assert_eq!(
+        send(state, delete(stored)).await.status,
+        StatusCode::NO_CONTENT
+    );
+    let reply = send(state, delete(stored)).await;
+    assert_eq!(
+        answered(&reply, 404),
+        problem("delete", "404", "unknown-template")
+    );
+
+    // A node without a database.
+    let bare = state_with(test_config());
+    let reply = send(&bare, put_json(stored, upload.to_string())).await;
+    assert_eq!(
+        answered(&reply, 503),
+        problem("put", "503", "stored-templates-off")
     );
     service.stop().await;
 }

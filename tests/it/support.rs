@@ -128,6 +128,45 @@ pub fn get(path: &str) -> Request<Body> {
     Request::get(path).body(Body::empty()).expect("request")
 }
 
+pub fn put_json(path: &str, body: impl Into<Body>) -> Request<Body> {
+    Request::put(path)
+        .header("content-type", "application/json")
+        .body(body.into())
+        .expect("request")
+}
+
+pub fn delete(path: &str) -> Request<Body> {
+    Request::delete(path).body(Body::empty()).expect("request")
+}
+
+/// `request` with `Authorization: Bearer KEY`.
+pub fn with_key(key: &str, request: Request<Body>) -> Request<Body> {
+    let (mut parts, body) = request.into_parts();
+    parts.headers.insert(
+        "authorization",
+        format!("Bearer {key}").parse().expect("header"),
+    );
+    Request::from_parts(parts, body)
+}
+
+/// `pdftotext -layout` of a PDF: its text as a reader copies it.
+pub fn pdf_text(pdf: &[u8]) -> String {
+    let dir = temp_dir("pdf-text");
+    let path = dir.join("document.pdf");
+    std::fs::write(&path, pdf).expect("write the PDF");
+    let out = Command::new("pdftotext")
+        .args(["-enc", "UTF-8", "-layout"])
+        .arg(&path)
+        .arg("-")
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("cannot run pdftotext ({e}): install the Debian package poppler-utils")
+        });
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(out.status.success(), "pdftotext failed: {out:?}");
+    String::from_utf8(out.stdout).expect("pdftotext prints UTF-8")
+}
+
 /// Every sheet of an XLSX file: name and rows of calamine cells.
 pub fn read_xlsx(bytes: &[u8]) -> Vec<(String, Vec<Vec<Data>>)> {
     let mut book: Xlsx<_> =

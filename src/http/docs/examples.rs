@@ -21,6 +21,8 @@ use super::super::jobs::problems as jobs;
 use crate::problem::{FieldError, Problem};
 use crate::templates::Catalog;
 
+mod templates;
+
 /// Fills in the examples; runs after [`super::jobs::JobSchemas`], whose job
 /// schemas' examples it names.
 pub struct Examples;
@@ -54,53 +56,6 @@ impl Modify for Examples {
                 validation,
             )],
         );
-        if let Some(catalog) = catalog.as_ref() {
-            let list = template_list(catalog);
-            set_response(
-                doc,
-                "/v1/templates",
-                "200",
-                "application/json",
-                vec![named(
-                    "builtin",
-                    "The built-in templates (without --templates-dir)",
-                    "",
-                    list,
-                )],
-            );
-            if let Some(info) = catalog.get("invoice") {
-                let info = serde_json::to_value(info).unwrap_or(Value::Null);
-                set_response(
-                    doc,
-                    "/v1/templates/{name}",
-                    "200",
-                    "application/json",
-                    vec![named("invoice", "GET /v1/templates/invoice", "", info)],
-                );
-            }
-            let unknown = Problem::new(
-                404,
-                "unknown-template",
-                "Unknown template",
-                format!(
-                    "no template named {:?}; GET /v1/templates lists them ({})",
-                    "invoce",
-                    catalog.names().collect::<Vec<_>>().join(", ")
-                ),
-            );
-            set_response(
-                doc,
-                "/v1/templates/{name}",
-                "404",
-                PROBLEM,
-                vec![named(
-                    "unknown-template",
-                    "GET /v1/templates/invoce",
-                    "",
-                    problem(&unknown),
-                )],
-            );
-        }
         set_response(
             doc,
             "/healthz",
@@ -164,6 +119,7 @@ impl Modify for Examples {
         job_status_examples(doc, catalog.as_ref());
         problem_examples(doc, catalog.as_ref());
         async_job_problems(doc);
+        templates::template_examples(doc, catalog.as_ref());
     }
 }
 
@@ -376,6 +332,7 @@ fn component_examples(doc: &mut OpenApi, catalog: Option<&Catalog>) {
 enum Method {
     Get,
     Post,
+    Put,
     Delete,
 }
 
@@ -401,6 +358,7 @@ fn method_operation_mut<'a>(
     match method {
         Method::Get => item.get.as_mut(),
         Method::Post => item.post.as_mut(),
+        Method::Put => item.put.as_mut(),
         Method::Delete => item.delete.as_mut(),
     }
 }
@@ -414,8 +372,30 @@ fn set_examples(content: &mut Content, examples: Vec<(String, Example)>) {
 }
 
 fn set_request(doc: &mut OpenApi, path: &str, media: &str, examples: Vec<(String, Example)>) {
-    let Some(RefOr::T(body)) = operation_mut(doc, path).and_then(|op| op.request_body.as_mut())
-    else {
+    set_request_of(operation_mut(doc, path), media, examples);
+}
+
+/// The request examples of the operation `method` `path`.
+fn set_method_request(
+    doc: &mut OpenApi,
+    method: Method,
+    path: &str,
+    media: &str,
+    examples: Vec<(String, Example)>,
+) {
+    set_request_of(
+        method_operation_mut(doc, Some(method), path),
+        media,
+        examples,
+    );
+}
+
+fn set_request_of(
+    operation: Option<&mut utoipa::openapi::path::Operation>,
+    media: &str,
+    examples: Vec<(String, Example)>,
+) {
+    let Some(RefOr::T(body)) = operation.and_then(|op| op.request_body.as_mut()) else {
         return;
     };
     if let Some(RefOr::T(content)) = body.content.get_mut(media) {
@@ -516,12 +496,18 @@ fn too_large(limit: usize) -> Problem {
 fn problem_examples(doc: &mut OpenApi, catalog: Option<&Catalog>) {
     // The operations behind a key, and the scope each needs (the async job
     // routes are render routes).
-    let keys: [(Option<Method>, &str, &str); 9] = [
+    let keys: [(Option<Method>, &str, &str); 11] = [
         (None, "/v1/render", "render"),
         (None, "/v1/validate", "validate"),
         (None, "/v1/images", "images"),
         (None, "/v1/templates", "templates"),
-        (None, "/v1/templates/{name}", "templates"),
+        (Some(Method::Get), "/v1/templates/{name}", "templates"),
+        (Some(Method::Put), "/v1/templates/{name}", "templates:write"),
+        (
+            Some(Method::Delete),
+            "/v1/templates/{name}",
+            "templates:write",
+        ),
         (Some(Method::Post), "/v1/jobs", "render"),
         (Some(Method::Get), "/v1/jobs/{id}", "render"),
         (Some(Method::Delete), "/v1/jobs/{id}", "render"),
@@ -551,8 +537,9 @@ fn problem_examples(doc: &mut OpenApi, catalog: Option<&Catalog>) {
                 ),
             ],
         );
-        // Two keys: `billing` for render, validate and templates, `photos`
-        // for images, each allowed 4 requests at once.
+        // Two keys: `billing` for render, validate and templates (reading
+        // and storing them), `photos` for images, each allowed 4 requests
+        // at once.
         let (allowed, other) = if scope == "images" {
             ("photos", "billing")
         } else {
