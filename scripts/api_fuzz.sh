@@ -73,7 +73,10 @@ base=http://127.0.0.1:$port
 # Modest limits keep every case fast: no job may take long enough to reach
 # its 60 s time limit (a 504 would count as a server error), and the largest
 # image a case can ask for (1 MP) encodes in seconds even as AVIF at effort 9.
-"$binary" serve --addr "127.0.0.1:$port" \
+# A data directory of its own, empty: async jobs and stored templates of
+# an earlier run do not count against this one's limits.
+rm -rf "$out/data"
+"$binary" serve --addr "127.0.0.1:$port" --data-dir "$out/data" \
     --workers 2 --queue-depth 64 \
     --max-body 1MiB --max-upload 8MiB --max-image-files 10 \
     --job-timeout 60s --body-timeout 10s \

@@ -181,6 +181,7 @@ fn allowed_slugs(status: u16) -> &'static [&'static str] {
         404 => &["unknown-template", "not-found"],
         405 => &["method-not-allowed"],
         408 => &["request-timeout"],
+        409 => &["builtin-template"],
         413 => &["body-too-large"],
         415 => &["unsupported-media-type"],
         422 => &["invalid-job"],
@@ -1675,10 +1676,17 @@ fn routing_cases() -> Vec<Case> {
         Case::new("PUT /openapi.json", "PUT", "/openapi.json", problem(405)),
         Case::new("POST /v1/templates", "POST", "/v1/templates", problem(405)),
         Case::new(
+            "PATCH /v1/templates/invoice",
+            "PATCH",
+            "/v1/templates/invoice",
+            problem(405),
+        ),
+        // Built-in templates cannot be deleted (stored ones can).
+        Case::new(
             "DELETE /v1/templates/invoice",
             "DELETE",
             "/v1/templates/invoice",
-            problem(405),
+            problem(409),
         ),
         Case::new("OPTIONS /v1/render", "OPTIONS", "/v1/render", problem(405)),
         Case::new("TRACE /v1/render", "TRACE", "/v1/render", problem(405)),
