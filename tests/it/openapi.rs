@@ -706,11 +706,22 @@ async fn key_problem_examples_are_what_the_server_answers() {
 /// description ("The answer to `BODY`.") and compares the answer with the
 /// example; returns how many it sent.
 async fn replay_quoted_problems(state: &Arc<AppState>, spec: &Value, path: &str) -> usize {
+    replay_quoted(state, operation(spec, path), path, |body| {
+        post_json(path, body)
+    })
+    .await
+}
+
+/// [`replay_quoted_problems`] of the operation `op`, sending each quoted
+/// body with `request`.
+async fn replay_quoted(
+    state: &Arc<AppState>,
+    op: &Value,
+    what: &str,
+    request: impl Fn(String) -> Request<Body>,
+) -> usize {
     let mut replayed = 0;
-    for (status, response) in operation(spec, path)["responses"]
-        .as_object()
-        .expect("responses")
-    {
+    for (status, response) in op["responses"].as_object().expect("responses") {
         let Some(examples) = response["content"][PROBLEM]["examples"].as_object() else {
             continue;
         };
@@ -722,12 +733,12 @@ async fn replay_quoted_problems(state: &Arc<AppState>, spec: &Value, path: &str)
             else {
                 continue;
             };
-            let reply = send(state, post_json(path, body.to_owned())).await;
+            let reply = send(state, request(body.to_owned())).await;
             let status: u16 = status.parse().expect("status");
             assert_eq!(
                 answered(&reply, status),
                 ex["value"],
-                "{path} {status} {name}"
+                "{what} {status} {name}"
             );
             replayed += 1;
         }
@@ -1143,28 +1154,10 @@ async fn template_examples_are_what_the_template_routes_answer() {
     );
 
     // Every upload problem quoting its body is the answer to that body.
-    let mut replayed = 0;
-    for status in ["400", "422"] {
-        let examples = method_media(&spec, "put", path, Some(status), PROBLEM)["examples"]
-            .as_object()
-            .expect("examples");
-        for (name, ex) in examples {
-            let Some(body) = ex["description"]
-                .as_str()
-                .and_then(|d| d.strip_prefix("The answer to `"))
-                .and_then(|d| d.strip_suffix("`."))
-            else {
-                continue;
-            };
-            let reply = send(state, put_json(stored, body.to_owned())).await;
-            assert_eq!(
-                answered(&reply, status.parse().expect("status")),
-                ex["value"],
-                "PUT {status} {name}"
-            );
-            replayed += 1;
-        }
-    }
+    let replayed = replay_quoted(state, &spec["paths"][path]["put"], "PUT", |body| {
+        put_json(stored, body)
+    })
+    .await;
     assert_eq!(replayed, 5, "the refused uploads and the malformed body");
     let reply = send(state, put_json("/v1/templates/-draft", upload.to_string())).await;
     assert_eq!(answered(&reply, 422), problem("put", "422", "bad-name"));
