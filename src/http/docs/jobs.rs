@@ -72,12 +72,13 @@ impl Modify for JobSchemas {
             job_schema(
                 format,
                 &format!(
-                    "A {format} job: exactly one of `template` (+ `data`), `template_source` (+ `data`) or `document`."
+                    "A {format} job: exactly one of `template` (+ `data`; a stored template's version pinned with `template_version`), `template_source` (+ `data`) or `document`."
                 ),
                 &[],
                 [
                     ("filename", filename.clone()),
                     ("template", field("template")),
+                    ("template_version", field("template_version")),
                     ("template_source", field("template_source")),
                     ("document", field("document")),
                     ("data", field("data")),
