@@ -5,6 +5,9 @@ Starts one `docsmith serve` on PostgreSQL + S3 (scripts/backends.sh's
 servers, via DOCSMITH_TEST_POSTGRES / DOCSMITH_TEST_S3 / AWS_*) and, in
 alternating rounds, renders N one-page invoices (each with its own number)
   - sync:  POST /v1/render, CONCURRENCY requests at a time, body read whole;
+  - stored: the same, naming the invoice template stored with PUT
+           /v1/templates/bench-invoice (looked up in PostgreSQL and
+           compiled for every job) instead of the built-in one;
   - async: POST /v1/jobs for all N, poll until every job has ended, then
            GET each /result (the same documents, fetched from S3).
 Reports jobs/s and the median per-job cost of each way, and the overhead of
@@ -81,8 +84,19 @@ def main():
             job["data"]["invoice"]["number"] = f"B-{tag}-{i:05d}"
             return json.dumps(job).encode()
 
-        def sync_round(tag):
+        source = open(os.path.join(ROOT, "templates", "invoice.xml")).read()
+        upload = json.dumps({"source": source, "sample_data": invoice["data"]}).encode()
+        status, out = request("PUT", base + "/v1/templates/bench-invoice", upload,
+                              {"content-type": "application/json"})
+        assert status in (200, 201), (status, out[:300])
+
+        def stored_round(tag):
+            return sync_round(tag, template="bench-invoice")
+
+        def sync_round(tag, template=None):
             bodies = [body(i, tag) for i in range(args.jobs)]
+            if template:
+                bodies = [json.dumps(dict(json.loads(b), template=template)).encode() for b in bodies]
             started = time.perf_counter()
 
             def one(b):
@@ -130,9 +144,10 @@ def main():
 
         sync_round("warm")
         async_round("warm")
-        results = {"sync": [], "async": []}
+        stored_round("warm")
+        results = {"sync": [], "stored": [], "async": []}
         for r in range(args.rounds):
-            for way, run in (("sync", sync_round), ("async", async_round)):
+            for way, run in (("sync", sync_round), ("stored", stored_round), ("async", async_round)):
                 seconds, size = run(f"{way}{r}")
                 results[way].append(seconds)
                 print(f"round {r + 1}: {way} {args.jobs} invoices in {seconds:.2f} s ({args.jobs / seconds:.0f}/s)", flush=True)
@@ -141,6 +156,7 @@ def main():
         server.wait(timeout=60)
 
     sync_s = statistics.median(results["sync"])
+    stored_s = statistics.median(results["stored"])
     async_s = statistics.median(results["async"])
     cores = os.cpu_count()
     pg = re.search(r"[0-9]+[.][0-9]+", subprocess.run(["psql", "--version"], capture_output=True, text=True).stdout)
@@ -155,7 +171,11 @@ def main():
         "| way | time for all | jobs/s | per job |",
         "|---|---:|---:|---:|",
         f"| sync: POST /v1/render | {sync_s:.2f} s | {args.jobs / sync_s:.0f} | {sync_s / args.jobs * 1000:.2f} ms |",
+        f"| sync, stored template: POST /v1/render | {stored_s:.2f} s | {args.jobs / stored_s:.0f} | {stored_s / args.jobs * 1000:.2f} ms |",
         f"| async: POST /v1/jobs, poll, GET /result | {async_s:.2f} s | {args.jobs / async_s:.0f} | {async_s / args.jobs * 1000:.2f} ms |",
+        "",
+        f"Overhead of a stored template per job: {(stored_s - sync_s) / args.jobs * 1000:.2f} ms "
+        f"(the template looked up in PostgreSQL and compiled for the job).",
         "",
         f"Overhead of async per job: {(async_s - sync_s) / args.jobs * 1000:.2f} ms "
         f"(the job row in PostgreSQL, claim, lease, the result stored and read back, the client's polls and second request).",
