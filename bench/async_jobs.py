@@ -47,6 +47,15 @@ def moto_version():
         return "?"
 
 
+def s3s_fs_version():
+    try:
+        out = subprocess.run([os.path.join(ROOT, "target", "s3s-fs", "bin", "s3s-fs"), "--version"],
+                             capture_output=True, text=True)
+        return out.stdout.strip() or "s3s-fs ?"
+    except OSError:
+        return "s3s-fs ?"
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--binary", default=os.path.join(ROOT, "target", "release", "docsmith"))
@@ -160,7 +169,12 @@ def main():
     async_s = statistics.median(results["async"])
     cores = os.cpu_count()
     pg = re.search(r"[0-9]+[.][0-9]+", subprocess.run(["psql", "--version"], capture_output=True, text=True).stdout)
-    results_in = f"results in {storage}" if os.environ.get("BENCH_STORAGE") else f"S3 (moto {moto_version()}) on loopback"
+    if os.environ.get("BENCH_STORAGE"):
+        results_in = f"results in {storage}"
+    elif os.environ.get("S3_SERVER") == "s3s-fs":
+        results_in = f"S3 ({s3s_fs_version()}) on loopback"
+    else:
+        results_in = f"S3 (moto {moto_version()}) on loopback"
     lines = [
         "# Async jobs vs /v1/render: 1-page invoices",
         "",

@@ -5,6 +5,7 @@
 #
 #   bash bench/async_jobs.sh                       # 500 invoices x 3 rounds
 #   JOBS=1000 ROUNDS=5 CONCURRENCY=8 bash bench/async_jobs.sh
+#   S3_SERVER=s3s-fs bash bench/async_jobs.sh      # a native S3 server instead of moto
 #
 # Report: bench/out/async_jobs.md.
 set -euo pipefail

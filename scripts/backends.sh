@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # The servers the scale-out tests run against, on loopback: PostgreSQL
-# (Debian's `postgresql`) and an S3-compatible server (moto's server mode,
-# from PyPI, in target/backends-venv).
+# (Debian's `postgresql`) and an S3-compatible server: moto's server mode
+# (from PyPI, in target/backends-venv; the default), or with S3_SERVER=s3s-fs
+# the s3s-fs server (from crates.io, built into target/s3s-fs; a native
+# server for benchmarks, where moto's Python costs more than docsmith does).
 #
 #   eval "$(scripts/backends.sh start)"   # installs what is missing, starts both,
 #                                         # prints the variables the tests read
+#   S3_SERVER=s3s-fs scripts/backends.sh start
 #   scripts/backends.sh stop
 #
 # The variables: DOCSMITH_TEST_POSTGRES (an admin URL: each test makes its
@@ -14,12 +17,18 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-S3_PORT=${S3_PORT:-9107}
+S3_SERVER=${S3_SERVER:-moto}
+case $S3_SERVER in
+moto) S3_PORT=${S3_PORT:-9107} ;;
+s3s-fs) S3_PORT=${S3_PORT:-9108} ;;
+*) echo "S3_SERVER is moto or s3s-fs, not $S3_SERVER" >&2; exit 2 ;;
+esac
 PG_PORT=${PG_PORT:-5432}
 BUCKET=${BUCKET:-docsmith-test}
 VENV="$ROOT/target/backends-venv"
 STATE="$ROOT/target/backends"
 MOTO_VERSION=5.2.5
+S3S_FS_VERSION=0.14.1
 
 say() { echo "[backends] $*" >&2; }
 
@@ -77,10 +86,33 @@ start_s3() {
     say "S3 (moto) ready, bucket $BUCKET"
 }
 
+start_s3s_fs() {
+    local bin="$ROOT/target/s3s-fs/bin/s3s-fs" data="$STATE/s3s-fs-data"
+    if [[ ! -x $bin ]]; then
+        say "building s3s-fs $S3S_FS_VERSION into target/s3s-fs (cargo install)"
+        cargo install --quiet --locked s3s-fs --version "$S3S_FS_VERSION" --features binary \
+            --root "$ROOT/target/s3s-fs" >&2
+    fi
+    # A bucket is a directory of its root.
+    mkdir -p "$data/$BUCKET"
+    if ! curl -s -o /dev/null "http://127.0.0.1:$S3_PORT/"; then
+        say "starting s3s-fs on 127.0.0.1:$S3_PORT"
+        RUST_LOG=warn nohup "$bin" --host 127.0.0.1 --port "$S3_PORT" \
+            --access-key docsmith --secret-key docsmith "$data" >"$STATE/s3s-fs.log" 2>&1 &
+        echo $! >"$STATE/s3s-fs.pid"
+        for _ in $(seq 100); do
+            curl -s -o /dev/null "http://127.0.0.1:$S3_PORT/" && break
+            sleep 0.2
+        done
+    fi
+    say "S3 (s3s-fs) ready, bucket $BUCKET"
+}
+
 case ${1:-start} in
 start)
     start_postgres
-    start_s3
+    mkdir -p "$STATE"
+    if [[ $S3_SERVER == s3s-fs ]]; then start_s3s_fs; else start_s3; fi
     cat <<EOF
 export DOCSMITH_TEST_POSTGRES=postgres://docsmith:docsmith@127.0.0.1:$PG_PORT/postgres
 export DOCSMITH_TEST_S3=s3://$BUCKET
@@ -92,7 +124,12 @@ export AWS_REGION=us-east-1
 EOF
     ;;
 stop)
-    if [[ -f "$STATE/moto.pid" ]]; then kill "$(cat "$STATE/moto.pid")" 2>/dev/null || true; rm -f "$STATE/moto.pid"; fi
+    for server in moto s3s-fs; do
+        if [[ -f "$STATE/$server.pid" ]]; then
+            kill "$(cat "$STATE/$server.pid")" 2>/dev/null || true
+            rm -f "$STATE/$server.pid"
+        fi
+    done
     version=$(ls /usr/lib/postgresql 2>/dev/null | sort -V | tail -1)
     if [[ -n $version ]]; then $sudo pg_ctlcluster "$version" main stop >&2 || true; fi
     ;;
