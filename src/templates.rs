@@ -97,9 +97,8 @@ pub struct StoredSource {
 struct StoredSet {
     /// The version a job gets without `template_version`, by name.
     defaults: BTreeMap<String, i64>,
-    /// `NAME@VERSION` of every version added.
-    keys: std::collections::BTreeSet<String>,
-    /// Versions that do not compile, with the error.
+    /// Versions that do not compile (left out of the environment), with
+    /// the error.
     broken: BTreeMap<String, String>,
 }
 
@@ -120,6 +119,34 @@ pub enum Missing {
     BuiltinVersion,
     /// The version does not compile any more.
     Broken(String),
+}
+
+impl Missing {
+    /// What a job naming template `name` is told: the field of the job it
+    /// is about (`/template` or `/template_version`) and the message. The
+    /// template routes say the same.
+    pub fn describe(&self, name: &str) -> (&'static str, String) {
+        match self {
+            Missing::Template => (
+                "/template",
+                format!("there is no template named {name:?}; GET /v1/templates lists them"),
+            ),
+            Missing::Version(version) => (
+                "/template_version",
+                format!(
+                    "template {name:?} has no version {version}; GET /v1/templates/{name} lists its versions"
+                ),
+            ),
+            Missing::BuiltinVersion => (
+                "/template_version",
+                format!("{name:?} is a built-in template: it has no versions"),
+            ),
+            Missing::Broken(error) => (
+                "/template",
+                format!("stored template {name:?} no longer compiles: {error}"),
+            ),
+        }
+    }
 }
 
 /// Limits on documents beyond the template's own.
@@ -246,17 +273,12 @@ impl Catalog {
         let mut env = template::environment(limits);
         let mut infos = BTreeMap::new();
         for (name, source, info) in templates {
-            template::check_syntax(&env, &name, &source).map_err(|error| {
+            template::add_checked(&mut env, &name, &source).map_err(|error| {
                 CatalogError::Template {
                     name: name.clone(),
                     error,
                 }
             })?;
-            env.add_template_owned(name.clone(), source)
-                .map_err(|e| CatalogError::Template {
-                    name: name.clone(),
-                    error: template::locate(&e, None),
-                })?;
             infos.insert(name, Arc::new(info));
         }
         Ok(Catalog {
@@ -282,7 +304,7 @@ impl Catalog {
     /// Whether `name` is a template of the catalog, or the key of a stored
     /// template added to it (see [`Catalog::key`]).
     pub fn contains(&self, name: &str) -> bool {
-        self.infos.contains_key(name) || self.stored.keys.contains(name)
+        self.env.get_template(name).is_ok()
     }
 
     /// Whether `name` is a built-in (or `--templates-dir`) template: such
@@ -311,18 +333,9 @@ impl Catalog {
         };
         for stored in sources {
             let key = stored_key(&stored.name, stored.version);
-            let compiled = template::check_syntax(&env, &key, &stored.source).and_then(|()| {
-                env.add_template_owned(key.clone(), stored.source.clone())
-                    .map_err(|e| template::locate(&e, Some(&stored.source)))
-            });
-            match compiled {
-                Ok(()) => {
-                    set.keys.insert(key);
-                }
-                Err(error) => {
-                    tracing::warn!(template = %key, %error, "a stored template does not compile");
-                    set.broken.insert(key, error.to_string());
-                }
+            if let Err(error) = template::add_checked(&mut env, &key, &stored.source) {
+                tracing::warn!(template = %key, %error, "a stored template does not compile");
+                set.broken.insert(key, error.to_string());
             }
         }
         Catalog {
@@ -345,7 +358,7 @@ impl Catalog {
             return Err(Missing::Template);
         };
         let key = stored_key(name, version);
-        if self.stored.keys.contains(&key) {
+        if self.env.get_template(&key).is_ok() {
             Ok(key)
         } else if let Some(error) = self.stored.broken.get(&key) {
             Err(Missing::Broken(error.clone()))
@@ -392,9 +405,7 @@ impl Catalog {
         data: &serde_json::Value,
     ) -> Result<String, TemplateError> {
         let mut env = (*self.env).clone();
-        template::check_syntax(&env, "template_source", source)?;
-        env.add_template_owned("template_source".to_string(), source.to_string())
-            .map_err(|e| template::locate(&e, Some(source)))?;
+        template::add_checked(&mut env, "template_source", source)?;
         template::render(&env, "template_source", data, self.limits)
     }
 

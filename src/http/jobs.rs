@@ -10,37 +10,19 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::body::Body;
-use axum::extract::{Path, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
 
-use super::AppState;
 use super::auth::owner;
+use super::{AppState, PathParam};
 use crate::problem::{FieldError, Problem};
 pub use crate::queue::status::{Callback, JobStatus, Links, Progress};
 use crate::queue::{Queue, Removed, Submission, Submitted, time};
 
 /// Longest accepted `Idempotency-Key`.
 const MAX_IDEMPOTENCY_KEY: usize = 255;
-
-/// The `{id}` of a job route; one that is not UTF-8 names no job.
-pub struct JobId(String);
-
-impl<S: Send + Sync> axum::extract::FromRequestParts<S> for JobId {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(
-        parts: &mut axum::http::request::Parts,
-        state: &S,
-    ) -> Result<Self, Self::Rejection> {
-        Ok(JobId(
-            Path::<String>::from_request_parts(parts, state)
-                .await
-                .map_or_else(|_| String::from("\u{fffd}"), |Path(id)| id),
-        ))
-    }
-}
 
 /// The problems only the job routes answer; the OpenAPI examples are made
 /// with these too.
@@ -153,8 +135,9 @@ fn no_such_job(id: &str) -> Response {
     problems::unknown_job(id).into_response()
 }
 
-fn store_failed(err: &dyn std::fmt::Display) -> Response {
-    tracing::error!(error = %err, "the job store failed");
+/// 503 for a failure of the job database or result store (logged).
+pub(super) fn store_failed(err: &dyn std::fmt::Display) -> Response {
+    tracing::error!(error = %err, "the job database or result store failed");
     problems::store_unavailable().into_response()
 }
 
@@ -233,12 +216,10 @@ pub async fn submit(State(state): State<Arc<AppState>>, request: Request) -> Res
         Ok(parts) => parts,
         Err(problem) => return problem.into_response(),
     };
-    let pins = super::render::Pins::new();
-    let (mut job, pins) =
-        match super::render::validate_json(&state, &owner, json.clone(), &pins).await {
-            Ok(validated) => validated,
-            Err(problem) => return problem.into_response(),
-        };
+    let (mut job, pins) = match super::render::validate_json(&state, &owner, json.clone()).await {
+        Ok(validated) => validated,
+        Err(problem) => return problem.into_response(),
+    };
     // The versions of stored templates this job renders, fixed now: a
     // new version stored meanwhile does not change what it renders.
     let pins = (!pins.is_empty()).then(|| serde_json::to_string(&pins).unwrap_or_default());
@@ -290,7 +271,11 @@ pub async fn submit(State(state): State<Arc<AppState>>, request: Request) -> Res
         super::problem::KeyProblems,
     )
 )]
-pub async fn status(State(state): State<Arc<AppState>>, id: JobId, request: Request) -> Response {
+pub async fn status(
+    State(state): State<Arc<AppState>>,
+    id: PathParam,
+    request: Request,
+) -> Response {
     let id = id.0;
     let queue = match queue_of(&state) {
         Ok(queue) => queue,
@@ -332,7 +317,11 @@ pub async fn status(State(state): State<Arc<AppState>>, id: JobId, request: Requ
         super::problem::KeyProblems,
     )
 )]
-pub async fn result(State(state): State<Arc<AppState>>, id: JobId, request: Request) -> Response {
+pub async fn result(
+    State(state): State<Arc<AppState>>,
+    id: PathParam,
+    request: Request,
+) -> Response {
     let id = id.0;
     let queue = match queue_of(&state) {
         Ok(queue) => queue,
@@ -394,7 +383,11 @@ pub async fn result(State(state): State<Arc<AppState>>, id: JobId, request: Requ
         super::problem::KeyProblems,
     )
 )]
-pub async fn remove(State(state): State<Arc<AppState>>, id: JobId, request: Request) -> Response {
+pub async fn remove(
+    State(state): State<Arc<AppState>>,
+    id: PathParam,
+    request: Request,
+) -> Response {
     let id = id.0;
     let queue = match queue_of(&state) {
         Ok(queue) => queue,

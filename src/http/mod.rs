@@ -139,6 +139,25 @@ impl AppState {
     }
 }
 
+/// The one parameter of a route's path (`{id}`, `{name}`); one that is not
+/// UTF-8 names nothing, so the route answers 404 as for any unknown one.
+pub struct PathParam(pub String);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for PathParam {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(PathParam(
+            axum::extract::Path::<String>::from_request_parts(parts, state)
+                .await
+                .map_or_else(|_| String::from("\u{fffd}"), |axum::extract::Path(p)| p),
+        ))
+    }
+}
+
 /// The format a response was about, for metrics labels (set by handlers).
 #[derive(Debug, Clone, Copy)]
 pub struct FormatLabel(pub &'static str);

@@ -22,15 +22,13 @@ use super::{AppState, FormatLabel};
 use crate::job::{self, Job};
 use crate::pool::Rejected;
 use crate::problem::{FieldError, Problem};
+use crate::queue::templates::Pins;
 pub(super) use crate::render::report_failure;
 use crate::render::{self, RenderError};
 use crate::render_ctx::{CancelToken, RenderCtx};
 
 /// Files uploaded beside the job, by part name.
 pub type Uploads = BTreeMap<String, Bytes>;
-
-/// Stored templates' versions by name (see [`validate_json`]).
-pub type Pins = BTreeMap<String, i64>;
 
 /// Bodies up to this size are parsed and validated on the async executor;
 /// larger ones (a batch of thousands of items) on a blocking thread, so
@@ -41,7 +39,7 @@ const PARSE_INLINE_BYTES: usize = 256 * 1024;
 async fn read_job(state: &Arc<AppState>, request: Request) -> Result<(Job, Uploads), Problem> {
     let owner = super::auth::owner(request.extensions());
     let (json, uploads) = read_parts(state, request).await?;
-    let (job, _) = validate_json(state, &owner, json, &Pins::new()).await?;
+    let (job, _) = validate_json(state, &owner, json).await?;
     Ok((job, uploads))
 }
 
@@ -51,19 +49,7 @@ pub(super) async fn read_parts(
     state: &AppState,
     request: Request,
 ) -> Result<(Bytes, Uploads), Problem> {
-    let content_type = request
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    let essence = content_type
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_owned();
-    match essence.as_str() {
+    match media_type(request.headers()).as_str() {
         "application/json" => Ok((
             read_body(request, state.config.max_body).await?,
             Uploads::new(),
@@ -76,6 +62,17 @@ pub(super) async fn read_parts(
     }
 }
 
+/// The media type of a request's body: its `Content-Type` without
+/// parameters, in lower case; empty without one.
+pub(super) fn media_type(headers: &axum::http::HeaderMap) -> String {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let essence = content_type.split(';').next().unwrap_or("");
+    essence.trim().to_ascii_lowercase()
+}
+
 /// Parses and validates the job JSON, with the stored templates of `owner`
 /// it names (see [`catalog_for`]). Returns the job and the version each
 /// stored template named without one got.
@@ -83,17 +80,16 @@ pub(super) async fn validate_json(
     state: &Arc<AppState>,
     owner: &str,
     json: Bytes,
-    pins: &Pins,
 ) -> Result<(Job, Pins), Problem> {
     if json.len() <= PARSE_INLINE_BYTES {
         let request = job::parse(&json)?;
-        let (templates, pins) = catalog_for(state, owner, &request, pins).await?;
+        let (templates, pins) = catalog_for(state, owner, &request).await?;
         return Ok((job::validate(request, &templates)?, pins));
     }
     let request = tokio::task::spawn_blocking(move || job::parse(&json))
         .await
         .map_err(|_| Problem::internal())??;
-    let (templates, pins) = catalog_for(state, owner, &request, pins).await?;
+    let (templates, pins) = catalog_for(state, owner, &request).await?;
     let job = tokio::task::spawn_blocking(move || job::validate(request, &templates))
         .await
         .map_err(|_| Problem::internal())??;
@@ -101,27 +97,20 @@ pub(super) async fn validate_json(
 }
 
 /// The catalog a job of `owner` is validated and rendered with: the
-/// node's templates, plus the stored ones it names (fetched from the job
-/// database; a job naming only built-in templates costs no query).
-pub(super) async fn catalog_for(
+/// node's templates, plus the latest versions of the stored ones it names
+/// (see [`crate::queue::Store::resolve`]; no query for built-in names).
+async fn catalog_for(
     state: &AppState,
     owner: &str,
     request: &job::JobRequest,
-    pins: &Pins,
 ) -> Result<(crate::templates::Catalog, Pins), Problem> {
-    let refs = job::template_refs(request);
     let Some(queue) = &state.queue else {
         return Ok((state.templates.clone(), Pins::new()));
     };
-    if refs
-        .iter()
-        .all(|(name, _)| state.templates.is_builtin(name))
-    {
-        return Ok((state.templates.clone(), Pins::new()));
-    }
+    let refs = job::template_refs(request);
     queue
         .store
-        .resolve(&state.templates, owner, &refs, pins)
+        .resolve(&state.templates, owner, &refs, &Pins::new())
         .await
         .map_err(|err| {
             tracing::error!(error = %err, "looking up stored templates failed");

@@ -11,15 +11,16 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use axum::Json;
-use axum::extract::{Path, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use super::AppState;
 use super::auth::owner;
+use super::jobs::store_failed;
+use super::{AppState, PathParam};
 use crate::job::{self, Job, JobError, JobRequest};
 use crate::problem::{FieldError, Problem};
 use crate::queue::templates::{self as stored, NewTemplate, Put, TemplateRow, VersionRow};
@@ -52,6 +53,7 @@ pub struct TemplateUpload {
 /// made with these too.
 pub(super) mod problems {
     use crate::problem::{FieldError, Problem};
+    use crate::templates::Missing;
 
     pub fn store_off() -> Problem {
         Problem::new(
@@ -63,23 +65,13 @@ pub(super) mod problems {
     }
 
     pub fn unknown(name: &str) -> Problem {
-        Problem::new(
-            404,
-            "unknown-template",
-            "Unknown template",
-            format!("there is no template named {name:?}; GET /v1/templates lists them"),
-        )
+        let (_, detail) = Missing::Template.describe(name);
+        Problem::new(404, "unknown-template", "Unknown template", detail)
     }
 
     pub fn unknown_version(name: &str, version: i64) -> Problem {
-        Problem::new(
-            404,
-            "unknown-template",
-            "Unknown template version",
-            format!(
-                "template {name:?} has no version {version}; GET /v1/templates/{name} lists its versions"
-            ),
-        )
+        let (_, detail) = Missing::Version(version).describe(name);
+        Problem::new(404, "unknown-template", "Unknown template version", detail)
     }
 
     pub fn builtin(name: &str, method: &str) -> Problem {
@@ -143,16 +135,6 @@ pub(super) mod problems {
             ),
         )
     }
-}
-
-fn store_failed(err: &dyn std::fmt::Display) -> Response {
-    tracing::error!(error = %err, "the template store failed");
-    super::jobs::problems::store_unavailable().into_response()
-}
-
-/// The template name of the path (one that is not UTF-8 names none).
-fn name_of(name: Result<Path<String>, axum::extract::rejection::PathRejection>) -> String {
-    name.map_or_else(|_| String::from("\u{fffd}"), |Path(name)| name)
 }
 
 /// `?version=N`, if given.
@@ -224,10 +206,9 @@ pub async fn list(State(state): State<Arc<AppState>>, request: Request) -> Respo
     ))]
 pub async fn get(
     State(state): State<Arc<AppState>>,
-    name: Result<Path<String>, axum::extract::rejection::PathRejection>,
+    PathParam(name): PathParam,
     request: Request,
 ) -> Response {
-    let name = name_of(name);
     let version = match version_of(request.uri().query()) {
         Ok(version) => version,
         Err(problem) => return problem.into_response(),
@@ -250,8 +231,8 @@ pub async fn get(
         Err(err) => return store_failed(&err),
     };
     match (row, version) {
-        (Some(row), _) => {
-            let source = row.source.clone();
+        (Some(mut row), _) => {
+            let source = std::mem::take(&mut row.source);
             let mut info = info_of(row);
             info.source = Some(source);
             info.versions = Some(versions.into_iter().map(version_info).collect());
@@ -297,11 +278,10 @@ fn version_info(row: VersionRow) -> TemplateVersion {
     ))]
 pub async fn put(
     State(state): State<Arc<AppState>>,
-    name: Result<Path<String>, axum::extract::rejection::PathRejection>,
+    PathParam(name): PathParam,
     request: Request,
 ) -> Response {
     let deadline = Instant::now() + state.config.job_timeout;
-    let name = name_of(name);
     if state.templates.is_builtin(&name) {
         return problems::builtin(&name, "PUT").into_response();
     }
@@ -316,24 +296,22 @@ pub async fn put(
         Ok(upload) => upload,
         Err(problem) => return problem.into_response(),
     };
-    if let Err(errors) = check_upload(&state, &upload, deadline).await {
-        return match errors {
-            Checked::Invalid(errors) => problems::invalid(errors).into_response(),
-            Checked::Refused(response) => *response,
-        };
+    if let Err(refused) = check_upload(&state, &upload, deadline).await {
+        return *refused;
     }
-    store_upload(&queue, &state, &owner, &name, upload).await
+    store_upload(
+        &queue,
+        state.config.max_stored_templates,
+        &owner,
+        &name,
+        upload,
+    )
+    .await
 }
 
 /// The upload of a PUT: a JSON body (415 otherwise, 413 past --max-body).
 async fn read_upload(state: &AppState, request: Request) -> Result<TemplateUpload, Problem> {
-    let essence = request
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .map(|v| v.trim().to_ascii_lowercase());
-    if essence.as_deref() != Some("application/json") {
+    if super::render::media_type(request.headers()) != "application/json" {
         return Err(problems::not_json());
     }
     let body = super::render::read_body(request, state.config.max_body).await?;
@@ -344,32 +322,23 @@ async fn read_upload(state: &AppState, request: Request) -> Result<TemplateUploa
     }
 }
 
-/// Why an upload was not stored.
-enum Checked {
-    /// Problems with the template, pointing into the upload.
-    Invalid(Vec<FieldError>),
-    /// The check could not run (busy, timed out): the response to send.
-    Refused(Box<Response>),
-}
-
 /// Checks an upload: size, syntax, and with sample data what `/v1/validate`
-/// checks of a job rendering it (that part on the worker pool).
+/// checks of a job rendering it (that part on the worker pool). Err: the
+/// answer (422 with every problem; 503 or 504 when the check could not run).
 async fn check_upload(
     state: &Arc<AppState>,
     upload: &TemplateUpload,
     deadline: Instant,
-) -> Result<(), Checked> {
-    let job = check_fields(&state.templates, upload, state.config.max_template_bytes)
-        .map_err(Checked::Invalid)?;
+) -> Result<(), Box<Response>> {
+    let invalid = |errors: Vec<FieldError>| Box::new(problems::invalid(errors).into_response());
+    let job =
+        check_fields(&state.templates, upload, state.config.max_template_bytes).map_err(invalid)?;
     let Some(job) = job else {
         return Ok(());
     };
-    match super::render::check_on_pool(state, job, deadline).await {
-        Ok((_, Ok(()))) => Ok(()),
-        Ok((_, Err(errors))) => Err(Checked::Invalid(
-            errors.into_iter().map(upload_error).collect(),
-        )),
-        Err(response) => Err(Checked::Refused(response)),
+    match super::render::check_on_pool(state, job, deadline).await? {
+        (_, Ok(())) => Ok(()),
+        (_, Err(errors)) => Err(invalid(errors.into_iter().map(upload_error).collect())),
     }
 }
 
@@ -441,38 +410,29 @@ fn upload_error(mut error: FieldError) -> FieldError {
 
 async fn store_upload(
     queue: &Queue,
-    state: &AppState,
+    limit: u64,
     owner: &str,
     name: &str,
     upload: TemplateUpload,
 ) -> Response {
-    match queue.store.count_templates(owner).await {
-        Ok(count) if count >= state.config.max_stored_templates => {
-            return problems::too_many(state.config.max_stored_templates).into_response();
-        }
-        Ok(_) => {}
-        Err(err) => return store_failed(&err),
-    }
     let sample_data = upload.sample_data.as_ref().map(Value::to_string);
-    let put = queue
-        .store
-        .put_template(&NewTemplate {
-            owner,
-            name,
-            source: &upload.source,
-            description: &upload.description,
-            sample_data: sample_data.as_deref(),
-            created_at: time::now_ms(),
-        })
-        .await;
-    let (status, row) = match put {
-        Ok(Put::Created(row)) => (StatusCode::CREATED, row),
+    let new = NewTemplate {
+        owner,
+        name,
+        source: &upload.source,
+        description: &upload.description,
+        sample_data: sample_data.as_deref(),
+        created_at: time::now_ms(),
+    };
+    let (status, row) = match queue.store.put_template(&new, limit).await {
+        Ok(Put::Created(row)) => {
+            tracing::info!(template = %name, version = row.version, "template stored");
+            (StatusCode::CREATED, row)
+        }
         Ok(Put::Unchanged(row)) => (StatusCode::OK, row),
+        Ok(Put::Full) => return problems::too_many(limit).into_response(),
         Err(err) => return store_failed(&err),
     };
-    if status == StatusCode::CREATED {
-        tracing::info!(template = %name, version = row.version, "template stored");
-    }
     let mut response = (status, Json(info_of(row))).into_response();
     if let Ok(location) = HeaderValue::from_str(&format!("/v1/templates/{name}")) {
         response.headers_mut().insert(header::LOCATION, location);
@@ -494,10 +454,9 @@ async fn store_upload(
     ))]
 pub async fn delete(
     State(state): State<Arc<AppState>>,
-    name: Result<Path<String>, axum::extract::rejection::PathRejection>,
+    PathParam(name): PathParam,
     request: Request,
 ) -> Response {
-    let name = name_of(name);
     if state.templates.is_builtin(&name) {
         return problems::builtin(&name, "DELETE").into_response();
     }

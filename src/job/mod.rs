@@ -282,7 +282,11 @@ pub fn validate(request: JobRequest, templates: &Catalog) -> Result<Job, JobErro
 }
 
 /// Validates a job nested `depth - 1` levels deep in zip jobs.
-fn validate_at(request: JobRequest, templates: &Catalog, depth: usize) -> Result<Job, JobError> {
+fn validate_at(
+    mut request: JobRequest,
+    templates: &Catalog,
+    depth: usize,
+) -> Result<Job, JobError> {
     let mut diags = Diagnostics::new();
 
     let format = match request.format.as_deref() {
@@ -315,32 +319,12 @@ fn validate_at(request: JobRequest, templates: &Catalog, depth: usize) -> Result
     match (&request.template, request.template_version) {
         (Some(name), version) => match templates.key(name, version) {
             Ok(key) => template_key = Some(key),
-            Err(Missing::BuiltinVersion) => diags.error(
-                "/template_version",
-                format!("{name:?} is a built-in template: it has no versions"),
-            ),
             Err(missing) => {
-                let (pointer, message) = match missing {
-                    Missing::Version(version) => (
-                        "/template_version",
-                        format!(
-                            "template {name:?} has no version {version}; GET /v1/templates/{name} lists its versions"
-                        ),
-                    ),
-                    Missing::Broken(error) => (
-                        "/template",
-                        format!("stored template {name:?} no longer compiles: {error}"),
-                    ),
-                    _ => (
-                        "/template",
-                        format!(
-                            "there is no template named {name:?}; GET /v1/templates lists them"
-                        ),
-                    ),
-                };
+                let (pointer, message) = missing.describe(name);
                 // A missing template is a 404 only when nothing else is
-                // wrong; otherwise it is one problem among the others.
-                if diags.is_empty() {
+                // wrong; otherwise it is one problem among the others. A
+                // version of a built-in template is just wrong.
+                if diags.is_empty() && missing != Missing::BuiltinVersion {
                     return Err(JobError::UnknownTemplate { pointer, message });
                 }
                 diags.error(pointer, message);
@@ -361,7 +345,6 @@ fn validate_at(request: JobRequest, templates: &Catalog, depth: usize) -> Result
         };
         format!("{stem}.{}", format.extension())
     });
-    let mut request = request;
     if template_key.is_some() {
         request.template = template_key;
     }

@@ -19,6 +19,10 @@ pub const MAX_NAME_CHARS: usize = 64;
 /// Most stored templates one job may name (its entries' included).
 pub const MAX_PER_JOB: usize = 256;
 
+/// The version of each stored template a job renders, by name: fixed when
+/// an async job is submitted, so that its runs render the same.
+pub type Pins = BTreeMap<String, i64>;
+
 /// One version of a stored template.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct TemplateRow {
@@ -56,6 +60,8 @@ pub enum Put {
     Created(TemplateRow),
     /// The latest version holds the same template already.
     Unchanged(TemplateRow),
+    /// Nothing: the owner keeps as many versions as it may.
+    Full,
 }
 
 /// Whether `name` may name a stored template: 1 to 64 ASCII letters,
@@ -87,15 +93,18 @@ macro_rules! template_columns {
 
 impl Store {
     /// Stores `new` as the next version of its name, unless the latest
-    /// version is the same template. Concurrent PUTs of one name each get
-    /// their own version: an insert that lost the race for a number tries
-    /// the next.
-    pub async fn put_template(&self, new: &NewTemplate<'_>) -> Result<Put, StoreError> {
-        const INSERT: &str = "INSERT INTO docsmith_templates \
+    /// version is the same template, or its owner keeps `limit` versions
+    /// already. Concurrent PUTs of one name each get their own version: an
+    /// insert that lost the race for a number tries the next.
+    pub async fn put_template(&self, new: &NewTemplate<'_>, limit: u64) -> Result<Put, StoreError> {
+        const INSERT: &str = concat!(
+            "INSERT INTO docsmith_templates \
              (owner, name, version, source, description, sample_data, created_at) \
              SELECT $1, $2, COALESCE(MAX(version), 0) + 1, $3, $4, $5, $6 \
              FROM docsmith_templates WHERE owner = $1 AND name = $2 \
-             ON CONFLICT DO NOTHING RETURNING name, version, source, description, sample_data, created_at";
+             ON CONFLICT DO NOTHING RETURNING ",
+            template_columns!()
+        );
         for _ in 0..8 {
             if let Some(latest) = self.template(new.owner, new.name, None).await?
                 && latest.source == new.source
@@ -103,6 +112,9 @@ impl Store {
                 && latest.sample_data.as_deref() == new.sample_data
             {
                 return Ok(Put::Unchanged(latest));
+            }
+            if self.count_templates(new.owner).await? >= limit {
+                return Ok(Put::Full);
             }
             let inserted: Option<TemplateRow> = each!(self, pool => sqlx::query_as(INSERT)
                 .bind(new.owner)
@@ -216,7 +228,7 @@ impl Store {
     }
 
     /// How many versions `owner` keeps (deleted ones aside).
-    pub async fn count_templates(&self, owner: &str) -> Result<u64, StoreError> {
+    async fn count_templates(&self, owner: &str) -> Result<u64, StoreError> {
         const SQL: &str =
             "SELECT COUNT(*) FROM docsmith_templates WHERE owner = $1 AND deleted_at IS NULL";
         let count: i64 =
@@ -230,19 +242,20 @@ impl Store {
     /// the latest. Returns the catalog and the version each reference
     /// without one got, to pin an async job's runs to what was submitted.
     /// Names the catalog has, or that no template could have, are not
-    /// looked up; nor any past the first [`MAX_PER_JOB`].
+    /// looked up (a job naming only built-in templates costs no query);
+    /// nor any past the first [`MAX_PER_JOB`].
     pub async fn resolve(
         &self,
         base: &Catalog,
         owner: &str,
         refs: &BTreeSet<(String, Option<i64>)>,
-        pins: &BTreeMap<String, i64>,
-    ) -> Result<(Catalog, BTreeMap<String, i64>), StoreError> {
+        pins: &Pins,
+    ) -> Result<(Catalog, Pins), StoreError> {
         let mut sources = Vec::new();
         let mut fetched = BTreeSet::new();
-        let mut defaults = BTreeMap::new();
-        let mut used = BTreeMap::new();
+        let mut defaults = Pins::new();
         let mut names = BTreeSet::new();
+        // By name, the reference without a version first.
         for (name, version) in refs {
             if base.is_builtin(name) || check_name(name).is_err() {
                 continue;
@@ -251,23 +264,16 @@ impl Store {
             if names.len() > MAX_PER_JOB {
                 break;
             }
-            let pinned = match version {
-                Some(version) => Some(*version),
-                None => pins.get(name).copied(),
-            };
-            if pinned.is_some_and(|v| fetched.contains(&(name.as_str(), v))) {
-                if version.is_none() {
-                    defaults.insert(name.clone(), pinned.unwrap_or_default());
-                }
+            let wanted = version.or_else(|| pins.get(name).copied());
+            if wanted.is_some_and(|v| fetched.contains(&(name.as_str(), v))) {
                 continue;
             }
-            let row = self.template(owner, name, pinned).await?;
+            let row = self.template(owner, name, wanted).await?;
             if version.is_none() {
-                // Unpinned: the pinned version (even if it is gone, so
-                // that the job says which) or the latest.
-                if let Some(v) = pinned.or(row.as_ref().map(|r| r.version)) {
+                // The pinned version (even if it is gone, so that the job
+                // says which), or the latest.
+                if let Some(v) = wanted.or(row.as_ref().map(|r| r.version)) {
                     defaults.insert(name.clone(), v);
-                    used.insert(name.clone(), v);
                 }
             }
             if let Some(row) = row {
@@ -279,6 +285,6 @@ impl Store {
                 });
             }
         }
-        Ok((base.with_stored(sources, defaults), used))
+        Ok((base.with_stored(sources, defaults.clone()), defaults))
     }
 }

@@ -4,7 +4,6 @@
 //! job is cancelled or another worker has taken it over. Beside them, a
 //! sweeper deletes expired results and keeps the queue metrics current.
 
-use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -14,6 +13,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::{Semaphore, watch};
 
 use super::store::{Claimed, Outcome};
+use super::templates::Pins;
 use super::{Queue, time};
 use crate::job;
 use crate::pool::Pool;
@@ -261,24 +261,16 @@ async fn prepare(
         Ok(request) => request,
         Err(err) => return Ok(Err(Box::new(Problem::from(err)))),
     };
+    let pins: Pins = claimed
+        .template_pins
+        .as_deref()
+        .and_then(|pins| serde_json::from_str(pins).ok())
+        .unwrap_or_default();
     let refs = job::template_refs(&request);
-    let templates = if refs
-        .iter()
-        .all(|(name, _)| engine.templates.is_builtin(name))
-    {
-        engine.templates.clone()
-    } else {
-        let pins: BTreeMap<String, i64> = claimed
-            .template_pins
-            .as_deref()
-            .and_then(|pins| serde_json::from_str(pins).ok())
-            .unwrap_or_default();
-        queue
-            .store
-            .resolve(&engine.templates, &claimed.owner, &refs, &pins)
-            .await?
-            .0
-    };
+    let (templates, _) = queue
+        .store
+        .resolve(&engine.templates, &claimed.owner, &refs, &pins)
+        .await?;
     Ok(job::validate(request, &templates)
         .map_err(|err| Box::new(Problem::from(err)))
         .and_then(|mut job| {

@@ -306,6 +306,18 @@ pub fn check_syntax(env: &Environment<'_>, name: &str, source: &str) -> Result<(
         .map_err(|e| locate(&e, Some(source)))
 }
 
+/// Compiles `source` into `env` as template `name`, once, with the checks
+/// of [`check_syntax`] and its errors.
+pub fn add_checked(
+    env: &mut Environment<'static>,
+    name: &str,
+    source: &str,
+) -> Result<(), TemplateError> {
+    check_shape(source)?;
+    env.add_template_owned(name.to_owned(), source.to_owned())
+        .map_err(|e| locate(&e, Some(source)))
+}
+
 /// Turns a minijinja error into a located template error.
 pub fn locate(err: &Error, source: Option<&str>) -> TemplateError {
     let mut column = None;

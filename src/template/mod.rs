@@ -6,6 +6,7 @@ pub mod filters;
 pub mod locale;
 
 pub use engine::{
-    TemplateError, TemplateLimits, check_shape, check_syntax, environment, locate, render,
+    TemplateError, TemplateLimits, add_checked, check_shape, check_syntax, environment, locate,
+    render,
 };
 pub use filters::register as register_filters;

@@ -527,5 +527,10 @@ async fn concurrent_uploads_get_versions_of_their_own_up_to_the_limit() {
             .as_str()
             .is_some_and(|d| d.contains("--max-stored-templates"))
     );
+    // Storing the latest version again makes none: no limit to reach.
+    assert_eq!(
+        put(&service, "other", &notice(10)).await.status,
+        StatusCode::OK
+    );
     service.stop().await;
 }
